@@ -1,0 +1,127 @@
+"""matcalc: matrix calculus from the command line and from Python.
+
+The pipeline, one module each: parse -> shapes -> diff -> simplify -> printers;
+derive.py ties them together and this module is the Python API (SPEC §5):
+
+    >>> from matcalc import diff
+    >>> diff("x' A x", wrt="x").derivative
+    "(A + A') x"
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .ir import MatcalcError
+
+__all__ = ["diff", "grad", "jac", "hess", "analyze", "Result", "MatcalcError"]
+__version__ = "0.1.0"
+
+
+def dims_json(shape) -> list:
+    """SPEC §4: [] for a scalar, ["n"] for a column vector, ["m", "n"] otherwise."""
+    r, c = shape
+    if (r, c) == (1, 1):
+        return []
+    if c == 1:
+        return [r]
+    return [r, c]
+
+
+@dataclass
+class Result:
+    """A derivative with the fields of the JSON object of SPEC §4."""
+
+    input: str
+    wrt: str
+    layout: str
+    kind: str
+    expression: str
+    derivative: str
+    latex: str
+    numpy: str
+    shape: list
+    variables: dict
+    steps: list | None = None
+    derivation: object = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> dict:
+        out = {k: getattr(self, k) for k in (
+            "input", "wrt", "layout", "kind", "expression", "derivative", "latex", "numpy",
+            "shape", "variables")}
+        if self.steps is not None:
+            out["steps"] = self.steps
+        return out
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.latex}$"
+
+    def __str__(self) -> str:
+        return self.derivative
+
+
+def analyze(expr: str, declare: Iterable[str] | str = ()):
+    """Parse and type an input: the Typed IR of shapes.py (errors carry the source)."""
+    from . import parse, shapes
+
+    if isinstance(declare, str):
+        declare = [declare]
+    decls = []
+    for d in declare:
+        try:
+            decls.extend(parse.parse_decls(d))
+        except MatcalcError as e:
+            e.source = e.source or d
+            raise
+    try:
+        return shapes.type_input(parse.parse(expr), tuple(decls), expr)
+    except MatcalcError as e:
+        e.source = e.source or expr
+        raise
+
+
+def diff(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "denominator",
+         declare: Iterable[str] | str = (), steps: bool = False, all_steps: bool = False) -> Result:
+    """Differentiate `expr` by `wrt`; kind is "diff", "grad", "jac" or "hess"."""
+    from . import derive
+    from .printers.latex import to_latex
+    from .printers.numpy import to_numpy
+    from .printers.text import to_text_where
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+    typed = analyze(expr, declare)
+    try:
+        d = derive.derive(typed, wrt, kind, layout, steps or all_steps)
+        numpy_code = to_numpy(d.result, typed.names)
+    except MatcalcError as e:
+        e.source = e.source or expr
+        raise
+    except RecursionError:
+        raise MatcalcError("expression too deeply nested to differentiate", 1, expr) from None
+    variables = {
+        name: {"shape": dims_json(s.shape), "symmetric": s.symmetric} for name, s in typed.names.items()
+    }
+    step_list = None
+    if steps or all_steps:
+        from .steps import steps_json
+
+        step_list = steps_json(d, include_bookkeeping=all_steps)
+    return Result(
+        input=expr, wrt=d.X.name, layout=layout, kind=d.kind,
+        expression=to_text_where(typed.expr), derivative=to_text_where(d.result),
+        latex=to_latex(d.result), numpy=numpy_code, shape=dims_json(d.result.shape),
+        variables=variables, steps=step_list, derivation=d,
+    )
+
+
+def grad(expr: str, wrt: str | None = None, **kw) -> Result:
+    return diff(expr, wrt, kind="grad", **kw)
+
+
+def jac(expr: str, wrt: str | None = None, **kw) -> Result:
+    return diff(expr, wrt, kind="jac", **kw)
+
+
+def hess(expr: str, wrt: str | None = None, **kw) -> Result:
+    return diff(expr, wrt, kind="hess", **kw)

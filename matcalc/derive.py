@@ -1,0 +1,112 @@
+"""diff / grad / jac / hess: pick the engine, apply the layout once, then simplify.
+
+Scalar functions go through reverse mode (rules.gradient); everything else through a
+differential and its vec identification. Layout (SPEC §3) is applied here and only
+here; rules never see it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from . import ir, rules, simplify
+from .ir import SCALAR, MatcalcError, T
+from .shapes import Typed
+
+COMMANDS = ("diff", "grad", "jac", "hess")
+LAYOUTS = ("denominator", "numerator")
+
+
+@dataclass
+class Derivation:
+    typed: Typed
+    X: ir.Sym
+    command: str
+    layout: str
+    kind: str  # "derivative" | "gradient" | "jacobian" | "hessian"
+    result: ir.Expr
+    steps: list = field(default_factory=list)
+    vec_form: bool = False
+
+
+def choose_variable(typed: Typed, wrt: str | None) -> ir.Sym:
+    if wrt is None:
+        if len(typed.names) == 1:
+            return next(iter(typed.names.values()))
+        names = ", ".join(typed.names) or "none"
+        raise MatcalcError(f"say which variable to differentiate by with --wrt (names: {names})")
+    if wrt in typed.defs:
+        raise MatcalcError(f"{wrt} is a definition; differentiate by one of the names it uses")
+    if wrt not in typed.names:
+        raise MatcalcError(f"the variable {wrt} does not appear in the expression")
+    return typed.names[wrt]
+
+
+def derive(typed: Typed, wrt: str | None, command: str = "diff", layout: str = "denominator",
+           steps: bool = False) -> Derivation:
+    if command not in COMMANDS:
+        raise ValueError(f"unknown command {command!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}")
+    X = choose_variable(typed, wrt)
+    F = typed.expr
+    trace: list | None = [] if steps else None
+    scalar_f, scalar_x = F.shape == SCALAR, X.shape == SCALAR
+    if command in ("grad", "hess") and not scalar_f:
+        raise MatcalcError(f"{command} needs a scalar expression, and this one is {ir.show_shape(F.shape)}")
+    if command == "hess":
+        result, kind, vec_form = _hessian(F, X, trace)
+    elif scalar_f:
+        result, kind, vec_form = _of_scalar(F, X, command, layout, trace)
+    elif scalar_x:
+        result, kind, vec_form = rules.differential(F, X, ir.ONE, trace), "derivative", False
+    else:
+        result, kind, vec_form = _jacobian(F, X, command, layout, trace)
+    result = finish(result, typed)
+    return Derivation(typed, X, command, layout, kind, result, trace or [], vec_form)
+
+
+def _gradient(F, X, trace):
+    G = simplify.simplify(rules.gradient(F, X, trace))
+    if X.symmetric:  # SPEC §3: the gradient among symmetric matrices, sym(G) = (G + Gᵀ)/2
+        G = simplify.simplify(ir.mul(ir.const(Fraction(1, 2)), ir.add(G, T(G))))
+    return G
+
+
+def _of_scalar(F, X, command, layout, trace):
+    G = _gradient(F, X, trace)
+    if X.shape == SCALAR:
+        return G, "derivative", False
+    if command == "grad":
+        return G, "gradient", False
+    if command == "jac":
+        return (T(G) if X.shape[1] == 1 else T(ir.vec(G))), "jacobian", X.shape[1] != 1
+    return (T(G) if layout == "numerator" else G), "gradient", False
+
+
+def _jacobian(F, X, command, layout, trace):
+    if X.symmetric:
+        raise MatcalcError(f"a Jacobian by the symmetric {X.name} is not defined here; declare it without `symmetric`")
+    J = simplify.simplify(rules.jacobian(F, X, trace))
+    vector_like = 1 in F.shape and X.shape[1] == 1
+    if vector_like and command == "diff" and layout == "denominator":
+        return T(J), "jacobian", False
+    return J, "jacobian", not vector_like
+
+
+def _hessian(F, X, trace):
+    if X.shape == SCALAR:
+        d1 = rules.differential(F, X, ir.ONE, trace)
+        return rules.differential(simplify.simplify(d1), X, ir.ONE, trace), "hessian", False
+    if X.symmetric:
+        raise MatcalcError(f"a Hessian by the symmetric {X.name} is not defined here; declare it without `symmetric`")
+    G = _gradient(F, X, trace)
+    return rules.jacobian(G, X, trace), "hessian", X.shape[1] != 1
+
+
+def finish(e: ir.Expr, typed: Typed) -> ir.Expr:
+    """Simplify, write the user's definitions by name, and name what is shared."""
+    e = simplify.simplify(e)
+    e = simplify.fold_definitions(e, typed.defs)
+    taken = set(typed.names) | set(typed.defs)
+    return simplify.name_shared(e, taken)

@@ -1,0 +1,316 @@
+"""Text -> syntax tree: the Lark grammar in grammar/matcalc.lark and one Transformer.
+
+The syntax tree (Syntax, Decl, Definition, Parsed) is untyped and keeps columns for
+error carets; shapes.py turns it into typed IR. Only this module imports lark.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+
+from .ir import MatcalcError
+
+MAX_LENGTH = 20_000
+MAX_DEPTH = 200
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """One node of the untyped syntax tree: `kind` names the construct."""
+
+    kind: str
+    args: tuple
+    column: int = field(compare=False)
+    depth: int = field(default=1, compare=False)
+
+
+@dataclass(frozen=True)
+class Decl:
+    name: str
+    shape: tuple | None  # ("scalar",) | ("vector", d) | ("matrix", d1, d2) | None
+    symmetric: bool
+    column: int
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    expr: Syntax
+    column: int
+
+
+@dataclass(frozen=True)
+class Parsed:
+    expr: Syntax
+    decls: tuple[Decl, ...] = ()
+    defs: tuple[Definition, ...] = ()
+
+
+def _grammar_text() -> str:
+    packaged = resources.files("matcalc") / "grammar" / "matcalc.lark"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    repo = Path(__file__).resolve().parent.parent / "grammar" / "matcalc.lark"
+    return repo.read_text(encoding="utf-8")
+
+
+_OPERAND_END = {"NAME", "NUMBER", "RPAR", "RBRACE", "QUOTE", "RNORM", "NORM_SUB", "T", "INT"}
+
+
+class _NormBars:
+    """Tell opening from closing norm bars, which the grammar alone cannot.
+
+    A bar closes when a norm is the innermost open bracket and an operand just ended;
+    otherwise it opens. So `||a|| ||b||` is a product, and inside a norm a nested
+    norm needs an operator or parentheses before it.
+    """
+
+    always_accept = ("NORMBAR",)
+
+    def process(self, stream):
+        from lark import Token
+
+        stack, prev = [], None
+        for tok in stream:
+            if tok.type == "NORMBAR":
+                if stack and stack[-1] == "norm" and prev in _OPERAND_END:
+                    stack.pop()
+                    tok = Token.new_borrow_pos("RNORM", tok.value, tok)
+                else:
+                    stack.append("norm")
+                    tok = Token.new_borrow_pos("LNORM", tok.value, tok)
+            elif tok.type in ("LPAR", "LBRACE"):
+                stack.append(tok.type)
+            elif tok.type in ("RPAR", "RBRACE") and stack and stack[-1] != "norm":
+                stack.pop()
+            prev = tok.type
+            yield tok
+
+
+@functools.lru_cache(maxsize=1)
+def _parser():
+    from lark import Lark
+
+    return Lark(
+        _grammar_text(),
+        parser="lalr",
+        start=["start", "decls"],
+        postlex=_NormBars(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,
+    )
+
+
+def parse(text: str) -> Parsed:
+    """Parse one input line: an expression with an optional `where` clause."""
+    tree = _parse(text, "start")
+    return _Build(text).transform(tree)
+
+
+def parse_decls(text: str) -> tuple[Decl, ...]:
+    """Parse a `--declare` argument: declarations joined by `;`."""
+    tree = _parse(text, "decls")
+    return _Build(text).transform(tree)
+
+
+def _parse(text: str, start: str):
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+    if len(text) > MAX_LENGTH:
+        raise MatcalcError(f"input too long ({len(text)} characters, at most {MAX_LENGTH})", 1)
+    if not text.strip():
+        raise MatcalcError("empty expression", 1)
+    try:
+        return _parser().parse(text, start=start)
+    except UnexpectedCharacters as e:
+        raise MatcalcError(f"unexpected character {text[e.pos_in_stream]!r}", e.column) from None
+    except UnexpectedEOF:
+        raise MatcalcError("unexpected end of input", len(text) + 1) from None
+    except UnexpectedToken as e:
+        if e.token.type == "$END":
+            raise MatcalcError("unexpected end of input", len(text) + 1) from None
+        raise MatcalcError(f"unexpected {e.token.value!r}", e.column) from None
+    except UnexpectedInput as e:  # pragma: no cover - lark's other parse errors
+        raise MatcalcError("cannot parse the expression", getattr(e, "column", 1)) from None
+
+
+def _number(tok) -> Fraction:
+    return Fraction(str(tok))
+
+
+def _col(item) -> int:
+    if isinstance(item, Syntax):
+        return item.column
+    if hasattr(item, "column"):
+        return item.column
+    return item.meta.column
+
+
+def _lark_transformer():
+    from lark import Transformer, v_args
+
+    return Transformer, v_args
+
+
+class _Build:
+    """Lark tree -> Syntax: nearly a table from grammar aliases to node kinds."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def transform(self, tree):
+        return self._visit(tree)
+
+    def _visit(self, node):
+        from lark import Tree
+
+        if not isinstance(node, Tree):
+            return node
+        # Iterative post-order so deep input cannot exhaust the Python stack.
+        out: dict[int, object] = {}
+        stack = [(node, False)]
+        while stack:
+            t, done = stack.pop()
+            if not isinstance(t, Tree):
+                out[id(t)] = t
+                continue
+            if done:
+                kids = [out.pop(id(c)) if isinstance(c, Tree) else c for c in t.children]
+                out[id(t)] = getattr(self, t.data)(t.meta, *kids)
+            else:
+                stack.append((t, True))
+                stack.extend((c, False) for c in t.children if isinstance(c, Tree))
+        return out[id(node)]
+
+    # -- helpers -----------------------------------------------------------------
+    def _node(self, kind, args, column):
+        depth = 1 + max((a.depth for a in args if isinstance(a, Syntax)), default=0)
+        if depth > MAX_DEPTH:
+            raise MatcalcError(f"expression nested too deeply (more than {MAX_DEPTH} levels)", column)
+        return Syntax(kind, tuple(args), column, depth)
+
+    def _binary(kind):
+        def rule(self, meta, a, op, b):
+            return self._node(kind, (a, b), op.column)
+
+        return rule
+
+    # -- top level ---------------------------------------------------------------
+    def start(self, meta, expr, where=((), ())):
+        return Parsed(expr, *where)
+
+    def where(self, meta, *items):
+        return (
+            tuple(i for i in items if isinstance(i, Decl)),
+            tuple(i for i in items if isinstance(i, Definition)),
+        )
+
+    def decls(self, meta, *items):
+        return tuple(items)
+
+    def definition(self, meta, name, expr):
+        return Definition(str(name), expr, name.column)
+
+    def decl(self, meta, name, *rest):
+        shape = next((r for r in rest if isinstance(r, tuple)), None)
+        symmetric = any(getattr(r, "type", None) == "SYMMETRIC" for r in rest)
+        if shape is None and not symmetric:
+            raise MatcalcError(f"declaration of {name} needs a shape or `symmetric`", name.column)
+        return Decl(str(name), shape, symmetric, name.column)
+
+    def scalar_shape(self, meta):
+        return ("scalar",)
+
+    def vector_shape(self, meta, d):
+        return ("vector", _dim(d))
+
+    def matrix_shape(self, meta, d1, _times, d2=None):
+        if d2 is None:  # "(" d1 "," d2 ")" has no TIMES token
+            d1, d2 = d1, _times
+        return ("matrix", _dim(d1), _dim(d2))
+
+    # -- expressions -------------------------------------------------------------
+    add = _binary("add")
+    sub = _binary("sub")
+    matmul = _binary("matmul")
+    hadamard = _binary("hadamard")
+    div = _binary("div")
+    hadamard_div = _binary("hadamard_div")
+    kron = _binary("kron")
+
+    def juxtapose(self, meta, a, b):
+        return self._node("matmul", (a, b), _col(b))
+
+    def neg(self, meta, op, a):
+        return self._node("neg", (a,), op.column)
+
+    def transpose(self, meta, a, op):
+        return self._node("transpose", (a,), op.column)
+
+    def power(self, meta, a, op, p):
+        kind, k = p
+        if kind == "T":
+            return self._node("transpose", (a,), op.column)
+        if kind == "-T":
+            return self._node("inverse_transpose", (a,), op.column)
+        return self._node("power", (a, k), op.column)
+
+    def entrywise_power(self, meta, a, op, p):
+        kind, k = p
+        if kind != "k":
+            raise MatcalcError("`.^` needs a numeric exponent", op.column)
+        return self._node("entrywise_power", (a, k), op.column)
+
+    def pow_transpose(self, meta, *_):
+        return ("T", None)
+
+    def pow_inverse_transpose(self, meta, *_):
+        return ("-T", None)
+
+    def pow_number(self, meta, n):
+        return ("k", _number(n))
+
+    def pow_negative(self, meta, _minus, n):
+        return ("k", -_number(n))
+
+    def pow_expr(self, meta, e):
+        return ("k", _constant(e))
+
+    def number(self, meta, tok):
+        return self._node("number", (_number(tok),), tok.column)
+
+    def name(self, meta, tok):
+        return self._node("name", (str(tok),), tok.column)
+
+    def call(self, meta, fn, *args):
+        return self._node("call", (str(fn), *args), fn.column)
+
+    def norm(self, meta, _open, e, _close, sub=None):
+        return self._node("norm", (e,), _open.column)
+
+
+def _dim(tok):
+    return int(tok) if tok.type == "INT" else str(tok)
+
+
+def _constant(e: Syntax) -> Fraction:
+    """Evaluate a constant exponent such as `1/3` or `-1/2`; anything else is an error."""
+    if e.kind == "number":
+        return e.args[0]
+    if e.kind == "neg":
+        return -_constant(e.args[0])
+    if e.kind in ("add", "sub", "matmul", "div"):
+        a, b = (_constant(x) for x in e.args)
+        if e.kind == "div" and b == 0:
+            raise MatcalcError("division by zero in an exponent", e.column)
+        return {"add": a + b, "sub": a - b, "matmul": a * b, "div": a / b if b else a}[e.kind]
+    if e.kind == "power":
+        base, k = _constant(e.args[0]), e.args[1]
+        if k.denominator != 1:
+            raise MatcalcError("an exponent must be rational", e.column)
+        return base ** int(k)
+    raise MatcalcError("an exponent must be a number or a constant numeric expression", e.column)

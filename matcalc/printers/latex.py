@@ -1,0 +1,175 @@
+"""LaTeX printer: one line of math; vectors bold, matrices upright, ^\\top (SPEC §4)."""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from .. import ir
+from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, definitions, split_product
+
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+    "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
+}
+UNICODE_GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ", [
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+    "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"]))
+FUNCS = {
+    "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
+    "tanh": r"\tanh", "sigmoid": r"\sigma", "softplus": r"\operatorname{softplus}",
+    "relu": r"\operatorname{relu}", "sign": r"\operatorname{sign}", "step": r"\operatorname{step}",
+}
+
+
+def to_latex(e: ir.Expr) -> str:
+    p = LatexPrinter()
+    text = p.show(e)
+    defs = definitions(e)
+    if defs:
+        text += r" \quad \text{where } " + r",\ ".join(f"{p.name(r.name, r.shape)} = {p.show(r.a)}" for r in defs)
+    return text
+
+
+class LatexPrinter:
+    def show(self, e: ir.Expr, prec: int = SUM) -> str:
+        text, own = getattr(self, "v_" + type(e).__name__)(e)
+        return rf"\left({text}\right)" if own < prec else text
+
+    def name(self, name: str, shape) -> str:
+        m = re.fullmatch(r"([A-Za-z]+|[^\W\d_])_?(\w*)", name)
+        base, sub = (m.group(1), m.group(2)) if m else (name, "")
+        if base in UNICODE_GREEK:
+            base = UNICODE_GREEK[base]
+        if base in GREEK or base == "eps":
+            core = "\\" + ("epsilon" if base == "eps" else base)
+            if shape != ir.SCALAR and shape[1] == 1:
+                core = rf"\boldsymbol{{{core}}}"
+        elif shape == ir.SCALAR:
+            core = base if len(base) == 1 else rf"\mathit{{{base}}}"
+        elif shape[1] == 1:
+            core = rf"\mathbf{{{base}}}"
+        else:
+            core = rf"\mathrm{{{base}}}"
+        return core + (f"_{{{sub}}}" if sub else "")
+
+    def v_Sym(self, e):
+        return self.name(e.name, e.shape), ATOM
+
+    def v_Ref(self, e):
+        return self.name(e.name, e.shape), ATOM
+
+    def v_Const(self, e):
+        v = e.value
+        text = str(abs(v.numerator)) if v.denominator == 1 else rf"\frac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+        return ("-" + text, UNARY) if v < 0 else (text, ATOM)
+
+    def v_Identity(self, e):
+        return r"\mathrm{I}", ATOM
+
+    def v_Ones(self, e):
+        return r"\mathbf{1}", ATOM
+
+    def v_Zero(self, e):
+        return r"\mathbf{0}", ATOM
+
+    def v_Commutation(self, e):
+        return rf"\mathrm{{K}}_{{{e.m},{e.n}}}", ATOM
+
+    def v_Add(self, e):
+        out = []
+        for i, t in enumerate(e.terms):
+            c, _ = ir.split_coeff(t)
+            if i and c < 0:
+                out.append(" - " + self.show(ir.neg(t), PRODUCT))
+            else:
+                out.append((" + " if i else "") + self.show(t, PRODUCT))
+        return "".join(out), SUM
+
+    def v_Mul(self, e):
+        c, num, den, chain = split_product(e)
+        top = [str(abs(c.numerator))] if abs(c.numerator) != 1 else []
+        top += [self.show(f, POSTFIX) for f in num]
+        bottom = ([str(c.denominator)] if c.denominator != 1 else []) + [self.show(f, POSTFIX) for f in den]
+        words = []
+        if bottom:
+            words.append(rf"\frac{{{' '.join(top) or '1'}}}{{{' '.join(bottom)}}}")
+        else:
+            words += top
+        words += [self.show(f, POSTFIX) for f in chain]
+        text = " ".join(words) or "1"
+        return ("-" + text, UNARY) if c < 0 else (text, PRODUCT)
+
+    def _power(self, base: str, k) -> str:
+        k = Fraction(k)
+        ks = str(k.numerator) if k.denominator == 1 else f"{k.numerator}/{k.denominator}"
+        return f"{{{base}}}^{{{ks}}}"
+
+    def v_Pow(self, e):
+        if e.k < 0:
+            return self.v_Mul(ir.Mul((e,)))
+        if e.k == Fraction(1, 2):
+            return rf"\sqrt{{{self.show(e.a)}}}", ATOM
+        return self._power(self.show(e.a, ATOM), e.k), POSTFIX
+
+    def v_MatPow(self, e):
+        return self._power(self.show(e.a, ATOM), e.k), POSTFIX
+
+    def v_HadPow(self, e):
+        k = e.k
+        ks = str(k.numerator) if k.denominator == 1 else f"{k.numerator}/{k.denominator}"
+        return rf"{{{self.show(e.a, ATOM)}}}^{{\circ {ks}}}", POSTFIX
+
+    def v_Hadamard(self, e):
+        return r" \odot ".join(self.show(f, POSTFIX) for f in e.factors), PRODUCT
+
+    def v_Kron(self, e):
+        return rf"{self.show(e.a, POSTFIX)} \otimes {self.show(e.b, POSTFIX)}", PRODUCT
+
+    def v_Transpose(self, e):
+        return rf"{{{self.show(e.a, ATOM)}}}^\top", POSTFIX
+
+    def v_Inverse(self, e):
+        if isinstance(e.a, ir.Transpose):
+            return rf"{{{self.show(e.a.a, ATOM)}}}^{{-\top}}", POSTFIX
+        return rf"{{{self.show(e.a, ATOM)}}}^{{-1}}", POSTFIX
+
+    def _op(self, op, arg):
+        return rf"{op}\left({self.show(arg)}\right)", ATOM
+
+    def v_Func(self, e):
+        if e.name == "sqrt":
+            return rf"\sqrt{{{self.show(e.a)}}}", ATOM
+        if e.name == "abs":
+            return rf"\left|{self.show(e.a)}\right|", ATOM
+        return self._op(FUNCS[e.name], e.a)
+
+    def v_Trace(self, e):
+        return self._op(r"\operatorname{tr}", e.a)
+
+    def v_Det(self, e):
+        return self._op(r"\det", e.a)
+
+    def v_LogDet(self, e):
+        return self._op(r"\log\det", e.a)
+
+    def v_Sum(self, e):
+        return self._op(r"\operatorname{sum}", e.a)
+
+    def v_Norm(self, e):
+        return rf"\left\|{self.show(e.a)}\right\|", ATOM
+
+    def v_DiagMat(self, e):
+        return self._op(r"\operatorname{diag}", e.a)
+
+    v_DiagVec = v_DiagMat
+
+    def v_Vec(self, e):
+        return self._op(r"\operatorname{vec}", e.a)
+
+    def v_Softmax(self, e):
+        return self._op(r"\operatorname{softmax}", e.a)
+
+    def v_LogSumExp(self, e):
+        return self._op(r"\operatorname{logsumexp}", e.a)

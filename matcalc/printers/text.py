@@ -1,0 +1,190 @@
+"""The input language printer: ASCII for pipes (parses back), Unicode for terminals.
+
+One method per node type; `prec` is the loosest precedence the caller accepts, and a
+node printed looser than that gets parentheses.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .. import ir
+from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, definitions, split_product
+
+ASCII = {"T": "'", "inv": "^-1", "invT": "^-T", "had": " .* ", "hdiv": " ./ ", "norm": ("||", "||")}
+UNICODE = {"T": "ᵀ", "inv": "⁻¹", "invT": "⁻ᵀ", "had": " ∘ ", "hdiv": " ./ ", "norm": ("‖", "‖")}
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def to_text(e: ir.Expr, unicode: bool = False) -> str:
+    """The expression alone (definitions it uses are printed by name)."""
+    return TextPrinter(unicode).show(e)
+
+
+def to_text_where(e: ir.Expr, unicode: bool = False) -> str:
+    """The expression and a `where` clause for every definition it uses: one line."""
+    p = TextPrinter(unicode)
+    text = p.show(e)
+    defs = definitions(e)
+    if not defs:
+        return text
+    return text + " where " + "; ".join(f"{r.name} = {p.show(r.a)}" for r in defs)
+
+
+def number(v: Fraction) -> str:
+    if v.denominator == 1:
+        return str(v.numerator)
+    return f"{v.numerator}/{v.denominator}"
+
+
+def dim(d) -> str:
+    return str(d)
+
+
+class TextPrinter:
+    def __init__(self, unicode: bool = False):
+        self.unicode = unicode
+        self.sym = UNICODE if unicode else ASCII
+
+    def show(self, e: ir.Expr, prec: int = SUM) -> str:
+        text, own = self.visit(e)
+        return f"({text})" if own < prec else text
+
+    def visit(self, e: ir.Expr) -> tuple[str, int]:
+        return getattr(self, "v_" + type(e).__name__)(e)
+
+    # -- leaves --------------------------------------------------------------------
+    def v_Sym(self, e):
+        return e.name, ATOM
+
+    def v_Const(self, e):
+        v = e.value
+        text = number(abs(v))
+        own = ATOM if v.denominator == 1 else PRODUCT
+        return ("-" + text, UNARY) if v < 0 else (text, own)
+
+    def v_Identity(self, e):
+        return "I", ATOM
+
+    def v_Ones(self, e):
+        return self._sized("ones", e.shape), ATOM
+
+    def v_Zero(self, e):
+        return self._sized("zeros", e.shape), ATOM
+
+    def v_Commutation(self, e):
+        return f"commutation({dim(e.m)}, {dim(e.n)})", ATOM
+
+    def _sized(self, name, shape):
+        r, c = shape
+        return f"{name}({dim(r)})" if c == 1 else f"{name}({dim(r)}, {dim(c)})"
+
+    def v_Ref(self, e):
+        return e.name, ATOM
+
+    # -- sums and products ---------------------------------------------------------
+    def v_Add(self, e):
+        parts = []
+        for i, t in enumerate(e.terms):
+            c, _ = ir.split_coeff(t)
+            if i and c < 0:
+                parts.append(" - " + self.show(ir.neg(t), PRODUCT))
+            elif i:
+                parts.append(" + " + self.show(t, PRODUCT))
+            else:
+                parts.append(self.show(t, PRODUCT))
+        return "".join(parts), SUM
+
+    def v_Mul(self, e):
+        c, num, den, chain = split_product(e)
+        top = ([number(abs(Fraction(c.numerator)))] if abs(c.numerator) != 1 else [])
+        top += [self.show(f, POSTFIX) for f in num]
+        bottom = ([str(c.denominator)] if c.denominator != 1 else []) + [self.show(f, POSTFIX) for f in den]
+        if bottom:
+            b = bottom[0] if len(bottom) == 1 else "(" + " ".join(bottom) + ")"
+            if not top and len(chain) == 1:  # exp(x)/sum(exp(x)), not 1/sum(exp(x)) exp(x)
+                text = self.show(chain[0], POSTFIX) + "/" + b
+                return ("-" + text, UNARY) if c < 0 else (text, PRODUCT)
+            top = [(" ".join(top) or "1") + "/" + b]
+        text = " ".join(top + [self.show(f, POSTFIX) for f in chain]) or "1"
+        return ("-" + text, UNARY) if c < 0 else (text, PRODUCT)
+
+    def v_Pow(self, e):
+        if e.k < 0:
+            return self.v_Mul(ir.Mul((e,)))
+        return self.show(e.a, POSTFIX + 1) + self._exponent(e.k), POSTFIX
+
+    def v_MatPow(self, e):
+        return self.show(e.a, POSTFIX + 1) + self._exponent(Fraction(e.k)), POSTFIX
+
+    def _exponent(self, k: Fraction) -> str:
+        if self.unicode and k.denominator == 1:
+            return str(k.numerator).translate(_SUPERSCRIPT)
+        if k.denominator == 1:
+            return f"^{k.numerator}"
+        return f"^({number(k)})"
+
+    def v_Hadamard(self, e):
+        parts = []
+        for i, f in enumerate(e.factors):
+            if i and isinstance(f, ir.HadPow) and f.k < 0:
+                parts.append(self.sym["hdiv"] + self.show(ir.hadpow(f.a, -f.k), POSTFIX))
+            else:
+                parts.append((self.sym["had"] if i else "") + self.show(f, POSTFIX))
+        return "".join(parts), PRODUCT
+
+    def v_HadPow(self, e):
+        k = e.k
+        ks = str(k.numerator) if k.denominator == 1 else f"({number(k)})"
+        return f"{self.show(e.a, POSTFIX + 1)} .^ {ks}", POSTFIX
+
+    def v_Kron(self, e):
+        if self.unicode:
+            return f"{self.show(e.a, PRODUCT)} ⊗ {self.show(e.b, POSTFIX)}", PRODUCT
+        return f"kron({self.show(e.a)}, {self.show(e.b)})", ATOM
+
+    # -- postfix -------------------------------------------------------------------
+    def v_Transpose(self, e):
+        return self.show(e.a, POSTFIX + 1) + self.sym["T"], POSTFIX
+
+    def v_Inverse(self, e):
+        if isinstance(e.a, ir.Transpose):
+            return self.show(e.a.a, POSTFIX + 1) + self.sym["invT"], POSTFIX
+        return self.show(e.a, POSTFIX + 1) + self.sym["inv"], POSTFIX
+
+    # -- functions -----------------------------------------------------------------
+    def _call(self, name, *args):
+        return f"{name}({', '.join(self.show(a) for a in args)})", ATOM
+
+    def v_Func(self, e):
+        return self._call(e.name, e.a)
+
+    def v_Trace(self, e):
+        return self._call("tr", e.a)
+
+    def v_Det(self, e):
+        return self._call("det", e.a)
+
+    def v_LogDet(self, e):
+        return self._call("logdet", e.a)
+
+    def v_Sum(self, e):
+        return self._call("sum", e.a)
+
+    def v_DiagMat(self, e):
+        return self._call("diag", e.a)
+
+    v_DiagVec = v_DiagMat
+
+    def v_Vec(self, e):
+        return self._call("vec", e.a)
+
+    def v_Softmax(self, e):
+        return self._call("softmax", e.a)
+
+    def v_LogSumExp(self, e):
+        return self._call("logsumexp", e.a)
+
+    def v_Norm(self, e):
+        left, right = self.sym["norm"]
+        return f"{left}{self.show(e.a)}{right}", ATOM
