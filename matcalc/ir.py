@@ -719,6 +719,10 @@ def hadamard(*factors: Expr) -> Expr:
     scalars, mats = [], []
     for f in factors:
         for g in f.factors if isinstance(f, Hadamard) else (f,):
+            if isinstance(g, Mul) and g.shape != SCALAR:  # (2 a) ∘ b = 2 (a ∘ b)
+                scalars.extend(x for x in g.factors if x.shape == SCALAR)
+                chain = [x for x in g.factors if x.shape != SCALAR]
+                g = chain[0] if len(chain) == 1 else Mul(tuple(chain))
             (scalars if g.shape == SCALAR else mats).append(g)
     if not mats:
         return mul(*scalars)
@@ -776,6 +780,8 @@ ENTRYWISE = (
 
 
 def func(name: str, a: Expr) -> Expr:
+    if name == "log" and isinstance(a, Softmax):  # log softmax(z) = z − logsumexp(z) 1
+        return sub(a.a, mul(logsumexp(a.a), ones(a.shape)))
     if isinstance(a, Const) and a.value == 0 and name in ("sin", "tan", "tanh", "sqrt", "abs", "relu", "sign", "step"):
         return a
     if name == "exp" and isinstance(a, Func) and a.name == "log":

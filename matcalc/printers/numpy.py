@@ -114,7 +114,11 @@ class NumpyPrinter:
 
     # -- sums and products -------------------------------------------------------------
     def v_Add(self, e):
-        return " + ".join(self.paren(t) for t in e.terms)
+        out = self.paren(e.terms[0])
+        for t in e.terms[1:]:
+            negative = ir.split_coeff(t)[0] < 0
+            out += f" - {self.paren(ir.neg(t))}" if negative else f" + {self.paren(t)}"
+        return out
 
     def v_Mul(self, e):
         parts = [self.paren(f) for f in e.factors if f.shape == ir.SCALAR]
@@ -146,7 +150,9 @@ class NumpyPrinter:
         return f"{self.paren(e.a)} ** {self._exponent(e.k)}"
 
     def _exponent(self, k: Fraction) -> str:
-        return str(k.numerator) if k.denominator == 1 and k >= 0 else f"({k.numerator} / {k.denominator})"
+        if k.denominator == 1:
+            return str(k.numerator) if k >= 0 else f"({k.numerator})"
+        return f"({k.numerator} / {k.denominator})"
 
     def v_MatPow(self, e):
         return f"np.linalg.matrix_power({self.show(e.a)}, {e.k})"

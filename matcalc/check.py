@@ -1,0 +1,208 @@
+"""The numeric oracle: random inputs that respect the declarations, the expression and
+its derivative evaluated with NumPy (through the numpy printer), central differences.
+
+Serves `matcalc check`, the rules table and the tests. Imports numpy, so nothing on
+the path of a plain `diff` imports this module.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ir
+from .printers.numpy import py_name, to_numpy
+
+POSITIVE_FUNCS = {"log", "sqrt"}
+
+
+def _needs(e: ir.Expr) -> tuple[set, set, set]:
+    """Names that must be positive (under log, sqrt, fractional powers), matrices that
+    must be positive definite (under logdet, sqrt of det), and those to keep invertible."""
+    positive, spd, invertible = set(), set(), set()
+    seen, stack = set(), [(e, False)]
+    while stack:
+        node, pos = stack.pop()
+        if (node, pos) in seen:
+            continue
+        seen.add((node, pos))
+        if isinstance(node, ir.Sym) and pos:
+            (spd if node.shape[0] == node.shape[1] and node.shape != ir.SCALAR else positive).add(node.name)
+        if isinstance(node, (ir.Inverse, ir.Det, ir.MatPow)):
+            invertible |= {s.name for s in _syms(node.a)}
+        child_pos = pos or (isinstance(node, ir.Func) and node.name in POSITIVE_FUNCS) \
+            or isinstance(node, ir.LogDet) \
+            or (isinstance(node, (ir.Pow, ir.HadPow)) and node.k.denominator != 1) \
+            or (isinstance(node, (ir.Pow, ir.HadPow)) and node.k < 0)
+        stack.extend((k, child_pos) for k in node.kids)
+    return positive, spd, invertible
+
+
+def _syms(e: ir.Expr) -> set:
+    out, stack, seen = set(), [e], set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if isinstance(n, ir.Sym):
+            out.add(n)
+        stack.extend(n.kids)
+    return out
+
+
+def sizes_for(names: dict[str, ir.Sym]) -> dict:
+    """A distinct size for every dimension name: 2, 3, 4, ... so transposes cannot hide."""
+    sizes, nxt = {}, 2
+    for s in names.values():
+        for d in s.shape:
+            if isinstance(d, str) and d not in sizes:
+                while nxt in sizes.values():
+                    nxt += 1
+                sizes[d] = nxt
+                nxt += 1
+    return sizes
+
+
+def random_inputs(typed, rng: np.random.Generator) -> dict[str, object]:
+    positive, spd, invertible = _needs(typed.expr)
+    for r in typed.defs.values():
+        p, s, i = _needs(r.a)
+        positive, spd, invertible = positive | p, spd | s, invertible | i
+    sizes = sizes_for(typed.names)
+    values = {}
+    for name, s in typed.names.items():
+        r, c = (sizes.get(d, d) for d in s.shape)
+        if s.shape == ir.SCALAR:
+            v = rng.uniform(0.5, 1.5)
+        elif c == 1:
+            v = rng.uniform(0.5, 1.5, r) if name in positive else rng.standard_normal(r)
+        else:
+            v = rng.standard_normal((r, c))
+            if name in positive:
+                v = np.abs(v) + 0.5
+            if s.symmetric or name in spd:
+                v = (v + v.T) / 2
+            if name in spd:
+                v = v @ v.T + r * np.eye(r)
+            elif r == c and (name in invertible or s.symmetric):
+                v = v + r * np.eye(r) * np.sign(rng.standard_normal() + 3)
+        values[py_name(name)] = v
+    return values
+
+
+def evaluate(code: str, values: dict):
+    with np.errstate(all="ignore"):
+        return np.asarray(eval(code, {"np": np, "__builtins__": {}}, dict(values)), dtype=float)
+
+
+def _vec(a: np.ndarray) -> np.ndarray:
+    return np.reshape(a, -1, order="F")
+
+
+def numeric_derivative(f_code: str, values: dict, X: ir.Sym, h: float = 1e-6) -> np.ndarray:
+    """∂vec(F)/∂vec(X)ᵀ by central differences: size(F) × size(X)."""
+    key = py_name(X.name)
+    x0 = np.asarray(values[key], dtype=float)
+    flat = _vec(x0).copy()
+    cols = []
+    for i in range(flat.size):
+        step = np.zeros_like(flat)
+        step[i] = h
+        if X.symmetric:  # move X_ij and X_ji together, half each: the gradient is sym(G)
+            cols.append(_sym_column(f_code, values, key, x0, i, h))
+            continue
+        up, down = dict(values), dict(values)
+        up[key] = _unvec(flat + step, x0.shape)
+        down[key] = _unvec(flat - step, x0.shape)
+        cols.append(_vec(evaluate(f_code, up) - evaluate(f_code, down)) / (2 * h))
+    return np.stack(cols, axis=1)
+
+
+def _sym_column(f_code, values, key, x0, i, h):
+    n = x0.shape[0]
+    r, c = i % n, i // n
+    E = np.zeros_like(x0)
+    E[r, c] += 0.5
+    E[c, r] += 0.5
+    up, down = dict(values), dict(values)
+    up[key], down[key] = x0 + h * E, x0 - h * E
+    return _vec(evaluate(f_code, up) - evaluate(f_code, down)) / (2 * h)
+
+
+def _unvec(v: np.ndarray, shape) -> np.ndarray:
+    return np.reshape(v, shape, order="F") if len(shape) == 2 else np.reshape(v, shape)
+
+
+def expected(result, typed, values: dict) -> np.ndarray:
+    """What the derivative should be at `values`, laid out as the result says it is."""
+    d = result.derivation
+    X, F = d.X, typed.expr
+    f_code = to_numpy(F, typed.names)
+    if d.kind == "hessian":
+        return _hessian(f_code, values, X)
+    J = numeric_derivative(f_code, values, X)  # size(F) × size(X)
+    if X.shape == ir.SCALAR:
+        return np.reshape(J, _np_shape(F.shape, values, typed), order="F")
+    if F.shape == ir.SCALAR:
+        G = _unvec(J[0], _np_shape(X.shape, values, typed))
+        if d.command == "jac":
+            return J[0]
+        if d.command == "diff" and d.layout == "numerator":
+            return G.T
+        return G
+    if d.vec_form or d.command == "jac" or d.layout == "numerator":
+        return J
+    return J.T
+
+
+def _np_shape(shape, values, typed):
+    sizes = sizes_for(typed.names)
+    r, c = (sizes.get(x, x) for x in shape)
+    if (r, c) == (1, 1):
+        return ()
+    if c == 1:
+        return (r,)
+    return (r, c)
+
+
+def _hessian(f_code: str, values: dict, X: ir.Sym, h: float = 1e-4) -> np.ndarray:
+    key = py_name(X.name)
+    x0 = np.asarray(values[key], dtype=float)
+    flat = _vec(x0)
+    n = flat.size
+    H = np.zeros((n, n))
+
+    def f(v):
+        vals = dict(values)
+        vals[key] = _unvec(v, x0.shape)
+        return float(evaluate(f_code, vals))
+
+    for i in range(n):
+        for j in range(n):
+            ei, ej = np.zeros(n), np.zeros(n)
+            ei[i], ej[j] = h, h
+            H[i, j] = (f(flat + ei + ej) - f(flat + ei - ej) - f(flat - ei + ej) + f(flat - ei - ej)) / (4 * h * h)
+    return H if x0.ndim else H.reshape(())
+
+
+def check(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "denominator",
+          declare=(), trials: int = 3, seed: int = 0, tol: float = 1e-5) -> dict:
+    """Compare the symbolic derivative with finite differences on random inputs."""
+    from . import diff
+
+    result = diff(expr, wrt=wrt, kind=kind, layout=layout, declare=declare)
+    typed = result.derivation.typed
+    rng = np.random.default_rng(seed)
+    worst = 0.0
+    for _ in range(trials):
+        values = random_inputs(typed, rng)
+        got = evaluate(result.numpy, values)
+        want = expected(result, typed, values)
+        if got.shape != want.shape and np.squeeze(got).shape == np.squeeze(want).shape:
+            got = np.reshape(got, want.shape)  # a 1×n Jacobian row is a 1-D vector in numpy
+        if got.shape != want.shape:
+            raise ir.MatcalcError(f"the numpy result has shape {got.shape}, expected {want.shape}")
+        scale = 1.0 + float(np.max(np.abs(want), initial=0.0))
+        err = float(np.max(np.abs(got - want), initial=0.0)) / scale
+        worst = max(worst, err if np.isfinite(err) else np.inf)
+    return {"input": expr, "wrt": result.wrt, "kind": result.kind, "derivative": result.derivative,
+            "max_error": worst, "trials": trials, "ok": bool(worst < tol)}

@@ -1,0 +1,62 @@
+"""Rich renderables for a terminal: the result panel, the shapes table, the rules table.
+
+Only this module imports rich, and only when standard output is a terminal.
+"""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .printers.text import to_text_where
+
+
+def _shape(dims) -> str:
+    return "scalar" if not dims else " × ".join(str(x) for x in dims)
+
+
+def show_result(r, console: Console | None = None) -> None:
+    console = console or Console()
+    d = r.derivation
+    body = Table.grid(padding=(0, 2))
+    body.add_column(style="dim")
+    body.add_column()
+    body.add_row("input", Text(r.expression))
+    shapes = ", ".join(f"{n}: {_shape(v['shape'])}{' sym' if v['symmetric'] else ''}" for n, v in r.variables.items())
+    body.add_row("shapes", Text(shapes))
+    body.add_row("result", Text(to_text_where(d.result, unicode=True), style="bold"))
+    body.add_row("shape", Text(f"{_shape(r.shape)}  ({r.kind}, {r.layout} layout"
+                               f"{', vec form ∂vec(F)/∂vec(X)ᵀ' if d.vec_form else ''})"))
+    console.print(Panel(body, title=f"∂/∂{r.wrt}", title_align="left", expand=False))
+    if r.steps:
+        steps = Table(title="steps", show_lines=False)
+        for col in ("#", "rule", "derivative", "result", "shape"):
+            steps.add_column(col)
+        for i, s in enumerate(r.steps, 1):
+            steps.add_row(str(i), s["rule"], s["expression"], s["result"], _shape(s["shape"]))
+        console.print(steps)
+
+
+def show_shapes(report: dict, console: Console | None = None) -> None:
+    console = console or Console()
+    t = Table(title=report["input"])
+    t.add_column("name or subexpression")
+    t.add_column("shape")
+    for name, v in report["variables"].items():
+        t.add_row(Text(name, style="bold"), _shape(v["shape"]) + (" symmetric" if v["symmetric"] else ""))
+    for name, v in report["definitions"].items():
+        t.add_row(Text(f"{name} = {v['expression']}"), _shape(v["shape"]))
+    for s in report["subexpressions"]:
+        t.add_row(Text(s["expression"]), _shape(s["shape"]))
+    console.print(t)
+
+
+def show_rules(rows: list[dict], console: Console | None = None) -> None:
+    console = console or Console()
+    t = Table(title="matcalc rules")
+    for col in ("name", "kind", "identity"):
+        t.add_column(col)
+    for row in rows:
+        t.add_row(row["name"], row["kind"], Text(row["identity"]))
+    console.print(t)
