@@ -54,12 +54,19 @@ def sizes_for(names: dict[str, ir.Sym]) -> dict:
     sizes, nxt = {}, 2
     for s in names.values():
         for d in s.shape:
-            if isinstance(d, str) and d not in sizes:
-                while nxt in sizes.values():
+            for part in str(d).split("*"):
+                if not part.isdigit() and part not in sizes:
+                    sizes[part] = nxt
                     nxt += 1
-                sizes[d] = nxt
-                nxt += 1
     return sizes
+
+
+def concrete(d, sizes: dict) -> int:
+    """The size of a dimension: a number, a name, or a product such as 'm*q'."""
+    out = 1
+    for part in str(d).split("*"):
+        out *= int(part) if part.isdigit() else sizes[part]
+    return out
 
 
 def random_inputs(typed, rng: np.random.Generator) -> dict[str, object]:
@@ -70,7 +77,7 @@ def random_inputs(typed, rng: np.random.Generator) -> dict[str, object]:
     sizes = sizes_for(typed.names)
     values = {}
     for name, s in typed.names.items():
-        r, c = (sizes.get(d, d) for d in s.shape)
+        r, c = (concrete(d, sizes) for d in s.shape)
         if s.shape == ir.SCALAR:
             v = rng.uniform(0.5, 1.5)
         elif c == 1:
@@ -156,7 +163,7 @@ def expected(result, typed, values: dict) -> np.ndarray:
 
 def _np_shape(shape, values, typed):
     sizes = sizes_for(typed.names)
-    r, c = (sizes.get(x, x) for x in shape)
+    r, c = (concrete(x, sizes) for x in shape)
     if (r, c) == (1, 1):
         return ()
     if c == 1:
