@@ -578,6 +578,7 @@ def mul(*factors: Expr) -> Expr:
     if c == 0 or any(is_zero(f) for f in scalars + chain):
         return zero(shape)
     chain = _simplify_chain(chain)
+    chain = _lift_scalars(chain, scalars)
     if not chain and shape != SCALAR:
         chain = [eye(shape[0])]
     scalars = _merge_powers(scalars)
@@ -608,6 +609,23 @@ def _simplify_chain(chain: list[Expr]) -> list[Expr]:
             continue
         out.append(f)
     return out
+
+
+def _lift_scalars(chain: list[Expr], scalars: list[Expr]) -> list[Expr]:
+    """A x (x' y) is A x times a scalar: a 1×1 stretch inside a longer chain commutes,
+    so it moves to the scalars, whichever way the product was bracketed."""
+    i = 0
+    while i < len(chain):
+        if chain[i].shape[0] == 1:
+            j = next((j for j in range(i, len(chain)) if chain[j].shape[1] == 1), None)
+            if j is not None and j - i + 1 < len(chain):
+                seg = chain[i:j + 1]
+                scalars.append(Mul(tuple(seg)))
+                chain = chain[:i] + chain[j + 1:]
+                i = 0
+                continue
+        i += 1
+    return chain
 
 
 def _base_exp(e: Expr) -> tuple[Expr, Fraction]:
@@ -717,12 +735,16 @@ def power(a: Expr, k) -> Expr:
 def hadamard(*factors: Expr) -> Expr:
     """An entrywise product: scalar factors become scaling, ones drop, powers merge."""
     scalars, mats = [], []
-    for f in factors:
-        for g in f.factors if isinstance(f, Hadamard) else (f,):
-            if isinstance(g, Mul) and g.shape != SCALAR:  # (2 a) ∘ b = 2 (a ∘ b)
-                scalars.extend(x for x in g.factors if x.shape == SCALAR)
-                chain = [x for x in g.factors if x.shape != SCALAR]
-                g = chain[0] if len(chain) == 1 else Mul(tuple(chain))
+    todo = list(reversed(factors))
+    while todo:
+        g = todo.pop()
+        if isinstance(g, Hadamard):
+            todo.extend(reversed(g.factors))
+        elif isinstance(g, Mul) and g.shape != SCALAR and g.factors[0].shape == SCALAR:
+            scalars.extend(x for x in g.factors if x.shape == SCALAR)  # (2 a) ∘ b = 2 (a ∘ b)
+            chain = [x for x in g.factors if x.shape != SCALAR]
+            todo.append(chain[0] if len(chain) == 1 else Mul(tuple(chain)))
+        else:
             (scalars if g.shape == SCALAR else mats).append(g)
     if not mats:
         return mul(*scalars)
@@ -782,8 +804,10 @@ ENTRYWISE = (
 def func(name: str, a: Expr) -> Expr:
     if name == "log" and isinstance(a, Softmax):  # log softmax(z) = z − logsumexp(z) 1
         return sub(a.a, mul(logsumexp(a.a), ones(a.shape)))
-    if isinstance(a, Const) and a.value == 0 and name in ("sin", "tan", "tanh", "sqrt", "abs", "relu", "sign", "step"):
+    if is_zero(a) and name in ("sin", "tan", "tanh", "sqrt", "abs", "relu", "sign", "step"):
         return a
+    if is_zero(a) and name in ("exp", "cos"):
+        return ones(a.shape)
     if name == "exp" and isinstance(a, Func) and a.name == "log":
         return a.a
     return Func(name, a)
@@ -867,6 +891,8 @@ def diag(a: Expr) -> Expr:
         raise ShapeError(f"diag needs a vector or a square matrix, not {show_shape(a.shape)}")
     if isinstance(a, DiagMat):
         return a.a
+    if isinstance(a, Mul) and len(a.factors) == 2 and a.factors[0].shape[1] == 1:
+        return hadamard(a.factors[0], T(a.factors[1]))  # diag(a bᵀ) = a ∘ b
     if isinstance(a, Identity):
         return Ones((a.n, 1))
     return DiagVec(a)

@@ -296,8 +296,12 @@ def _vecjac(u, Jk):
         return mul(T(ones((ir.size(u.a.shape), 1))), Ji)
     if isinstance(u, (ir.Vec, ir.Ref)):
         return Ji
-    if isinstance(u, (ir.DiagMat, ir.DiagVec)):
-        raise Unsupported("cannot write the Jacobian of diag() in vec form")
+    if isinstance(u, ir.DiagVec):  # diag(A) = (I ∘ A) 1, so vec: (1ᵀ ⊗ I) diag(vec I)
+        n = u.shape[0]
+        return mul(ir.kron(T(ones((n, 1))), eye(n)), diag(vec(eye(n))), Ji)
+    if isinstance(u, ir.DiagMat):  # diag(a) = I ∘ (a 1ᵀ), so vec: diag(vec I) (1 ⊗ I)
+        n = u.shape[0]
+        return mul(diag(vec(eye(n))), ir.kron(ones((n, 1)), eye(n)), Ji)
     if isinstance(u, ir.Kron):
         raise Unsupported("cannot write the Jacobian of kron(A, B) by a variable inside it")
     raise AssertionError(f"{type(u).__name__} is not linear in dX")  # pragma: no cover

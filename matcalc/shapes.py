@@ -245,7 +245,8 @@ class _Typer:
 
     def _rule(self, e: Syntax):
         k, col, dims = e.kind, e.column, self.dims
-        args = [self.shapes[id(a)] for a in e.args if isinstance(a, Syntax)]
+        sized = k == "call" and e.args[0] in SIZE_FUNCS  # its arguments are sizes, not expressions
+        args = [] if sized else [self.shapes[id(a)] for a in e.args if isinstance(a, Syntax)]
         one = dims.one
         if k == "number":
             return (one, one)
@@ -439,6 +440,8 @@ class _Builder:
 
     def _build(self, e: Syntax) -> ir.Expr:
         k = e.kind
+        if k == "call" and e.args[0] in SIZE_FUNCS:
+            return self._call(e, [])
         a = [self.ir[id(x)] for x in e.args if isinstance(x, Syntax)]
         if k == "number":
             return ir.const(e.args[0])

@@ -1,0 +1,96 @@
+"""Property tests: random well-typed expressions, their derivatives checked
+numerically, and every printed form read back to the same expression."""
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from matcalc import analyze, diff
+from matcalc.check import check
+
+DECLS = ["x: n; y: n; A: n x n; B: n x n; s: scalar"]
+LEAVES = {"vec": ["x", "y"], "mat": ["A", "B"], "scal": ["s"]}
+
+
+def typed_expr(kind: str, depth: int):
+    """A strategy for expressions of one kind: scalar, vector or square matrix."""
+    leaf = st.sampled_from(LEAVES[kind])
+    if depth == 0:
+        return leaf
+    vec, mat, scal = (typed_expr(k, depth - 1) for k in ("vec", "mat", "scal"))
+    options = {
+        "vec": [
+            st.builds("({} {})".format, mat, vec), st.builds("({} + {})".format, vec, vec),
+            st.builds("({} - {})".format, vec, vec), st.builds("({} {})".format, scal, vec),
+            st.builds("tanh({})".format, vec), st.builds("sigmoid({})".format, vec),
+            st.builds("({} .* {})".format, vec, vec), st.builds("({}' {})".format, mat, vec),
+            st.builds("softmax({})".format, vec), st.builds("diag({})".format, mat),
+        ],
+        "mat": [
+            st.builds("({} {})".format, mat, mat), st.builds("({} + {})".format, mat, mat),
+            st.builds("{}'".format, mat), st.builds("({} {}')".format, vec, vec),
+            st.builds("({} {})".format, scal, mat), st.builds("({} .* {})".format, mat, mat),
+            st.builds("exp({})".format, mat), st.builds("diag({})".format, vec),
+        ],
+        "scal": [
+            st.builds("({}' {})".format, vec, vec), st.builds("tr({})".format, mat),
+            st.builds("sum({})".format, vec), st.builds("({} {})".format, scal, scal),
+            st.builds("||{}||^2".format, vec), st.builds("exp({})".format, scal),
+            st.builds("({} + {})".format, scal, scal), st.builds("({}' {} {})".format, vec, mat, vec),
+            st.builds("logsumexp({})".format, vec), st.builds("sin({})".format, scal),
+        ],
+    }[kind]
+    return st.one_of(leaf, *options)
+
+
+settings.register_profile("matcalc", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("matcalc")
+
+
+@given(expr=typed_expr("scal", 3), wrt=st.sampled_from(["x", "A", "s"]))
+@settings(max_examples=60)
+def test_gradients_of_random_expressions_match_finite_differences(expr, wrt):
+    if wrt not in analyze(expr, DECLS).names:
+        return
+    report = check(expr, wrt=wrt, declare=DECLS, trials=2)
+    assert report["ok"], report
+
+
+@given(expr=typed_expr("vec", 2))
+@settings(max_examples=30)
+def test_jacobians_of_random_expressions_match_finite_differences(expr):
+    if "x" not in analyze(expr, DECLS).names:
+        return
+    assert check(expr, wrt="x", kind="jac", declare=DECLS, trials=1)["ok"]
+
+
+@given(expr=typed_expr("scal", 2))
+@settings(max_examples=25)
+def test_hessians_of_random_expressions_match_finite_differences(expr):
+    if "x" not in analyze(expr, DECLS).names:
+        return
+    assert check(expr, wrt="x", kind="hess", declare=DECLS, trials=1)["ok"]
+
+
+@given(expr=st.one_of(typed_expr("scal", 3), typed_expr("vec", 3), typed_expr("mat", 3)))
+@settings(max_examples=100)
+def test_text_round_trip(expr):
+    """print(parse(e)) parses back to the very same expression."""
+    from matcalc.printers.text import to_text_where
+
+    e = analyze(expr, DECLS).expr
+    assert analyze(to_text_where(e), DECLS).expr is e
+
+
+@given(expr=typed_expr("scal", 3), wrt=st.sampled_from(["x", "A"]))
+@settings(max_examples=60)
+def test_derivatives_print_in_the_input_language(expr, wrt):
+    """A derivative's one-line text parses back to the same derivative."""
+    from matcalc.printers.text import to_text_where
+
+    typed = analyze(expr, DECLS)
+    if wrt not in typed.names:
+        return
+    r = diff(expr, wrt=wrt, declare=DECLS)
+    back = analyze(r.derivative, DECLS)
+    if back.expr.shape == r.derivation.result.shape:  # a lone `I` takes a size of its own
+        assert back.expr is r.derivation.result, (r.derivative, back.expr)
+    assert to_text_where(back.expr) == r.derivative
