@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
-from typing_extensions import Annotated
 
 from . import MatcalcError
 

@@ -578,6 +578,8 @@ def mul(*factors: Expr) -> Expr:
     if c == 0 or any(is_zero(f) for f in scalars + chain):
         return zero(shape)
     chain = _simplify_chain(chain)
+    if any(isinstance(f, Mul) for f in chain):  # diag(v) w became a scaled v ∘ w: flatten again
+        return mul(const(c), *scalars, *chain)
     chain = _lift_scalars(chain, scalars)
     if not chain and shape != SCALAR:
         chain = [eye(shape[0])]
@@ -600,6 +602,10 @@ def _simplify_chain(chain: list[Expr]) -> list[Expr]:
             (isinstance(f, Inverse) and f.a is out[-1]) or (isinstance(out[-1], Inverse) and out[-1].a is f)
         ):
             out.pop()
+            continue
+        if out and isinstance(out[-1], Kron) and isinstance(f, Kron) and \
+                out[-1].a.shape[1] == f.a.shape[0] and out[-1].b.shape[1] == f.b.shape[0]:
+            out[-1] = kron(mul(out[-1].a, f.a), mul(out[-1].b, f.b))  # mixed product
             continue
         if out and isinstance(out[-1], DiagMat) and f.shape[1] == 1:
             out[-1] = hadamard(out[-1].a, f)
@@ -672,6 +678,8 @@ def T(a: Expr) -> Expr:
         flipped = [T(t) for t in a.terms]
         if set(flipped) == set(a.terms):
             return a
+        if all(isinstance(split_coeff(t)[1], (Sym, Transpose, Identity)) for t in a.terms):
+            return add(*flipped)  # (A + Bᵀ)ᵀ = Aᵀ + B; (X W − y)ᵀ stays as written
     return Transpose(a)
 
 
@@ -833,6 +841,8 @@ def trace(a: Expr) -> Expr:
             return mul(*chain[1:], chain[0])
     if isinstance(a, DiagMat):
         return sum_(a.a)
+    if isinstance(a, Kron):  # tr(A ⊗ B) = tr(A) tr(B)
+        return mul(trace(a.a), trace(a.b))
     return Trace(a)
 
 
@@ -869,6 +879,8 @@ def sum_(a: Expr) -> Expr:
         return a
     if isinstance(a, Transpose):
         return sum_(a.a)
+    if isinstance(a, Kron):
+        return mul(sum_(a.a), sum_(a.b))
     return Sum(a)
 
 
@@ -877,6 +889,8 @@ def norm(a: Expr) -> Expr:
         return func("abs", a)
     if isinstance(a, Transpose):
         return norm(a.a)
+    if isinstance(a, Kron):
+        return mul(norm(a.a), norm(a.b))
     return Norm(a)
 
 
@@ -891,7 +905,10 @@ def diag(a: Expr) -> Expr:
         raise ShapeError(f"diag needs a vector or a square matrix, not {show_shape(a.shape)}")
     if isinstance(a, DiagMat):
         return a.a
-    if isinstance(a, Mul) and len(a.factors) == 2 and a.factors[0].shape[1] == 1:
+    if isinstance(a, Mul) and a.factors[0].shape == SCALAR:  # diag(c A) = c diag(A)
+        scalars = [f for f in a.factors if f.shape == SCALAR]
+        return mul(*scalars, diag(mul(*(f for f in a.factors if f.shape != SCALAR))))
+    if isinstance(a, Mul) and len(a.factors) == 2 and is_vector(a.factors[0]):
         return hadamard(a.factors[0], T(a.factors[1]))  # diag(a bᵀ) = a ∘ b
     if isinstance(a, Identity):
         return Ones((a.n, 1))

@@ -281,7 +281,7 @@ def _vecjac(u, Jk):
         chain = [j for j, f in enumerate(fs) if f.shape != SCALAR]
         k = chain.index(i)
         a, b = fs[i].shape
-        left = mul(*scalars, *(fs[j] for j in chain[:k])) if (scalars or k) else eye(a)
+        left = mul(*scalars, *(fs[j] for j in chain[:k])) if k else mul(*scalars, eye(a))
         right = mul(*(fs[j] for j in chain[k + 1:])) if chain[k + 1:] else eye(b)
         return mul(ir.kron(T(right), left), Ji)
     if isinstance(u, ir.Transpose):
@@ -303,8 +303,19 @@ def _vecjac(u, Jk):
         n = u.shape[0]
         return mul(diag(vec(eye(n))), ir.kron(ones((n, 1)), eye(n)), Ji)
     if isinstance(u, ir.Kron):
-        raise Unsupported("cannot write the Jacobian of kron(A, B) by a variable inside it")
+        return mul(_kron_vec(u, i), Ji)
     raise AssertionError(f"{type(u).__name__} is not linear in dX")  # pragma: no cover
+
+
+def _kron_vec(u: ir.Kron, i: int) -> ir.Expr:
+    """vec(A ⊗ B) = (I_q ⊗ K_{s,p} ⊗ I_r)(vec A ⊗ vec B), A p×q, B r×s (Magnus–Neudecker),
+    so ∂vec(A ⊗ B)/∂vec(A)ᵀ = P (I_pq ⊗ vec B) and ∂/∂vec(B)ᵀ = P (vec A ⊗ I_rs)."""
+    (p, q), (r, s) = u.a.shape, u.b.shape
+    K = eye(p) if 1 in (s, p) else ir.Commutation(s, p)
+    P = ir.kron(ir.kron(eye(q), K), eye(r))
+    if i == 0:
+        return mul(P, ir.kron(eye(ir.size(u.a.shape)), vec(u.b)))
+    return mul(P, ir.kron(vec(u.a), eye(ir.size(u.b.shape))))
 
 
 def jacobian(F: ir.Expr, X: ir.Expr, steps: list | None = None) -> ir.Expr:
