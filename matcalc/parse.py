@@ -150,12 +150,6 @@ def _col(item) -> int:
     return item.meta.column
 
 
-def _lark_transformer():
-    from lark import Transformer, v_args
-
-    return Transformer, v_args
-
-
 class _Build:
     """Lark tree -> Syntax: nearly a table from grammar aliases to node kinds."""
 
