@@ -66,42 +66,61 @@ def derive(typed: Typed, wrt: str | None, command: str = "diff", layout: str = "
     return Derivation(typed, X, command, layout, kind, result, trace or [], vec_form)
 
 
+def _note(trace, mode: str, rule: str, identity: str, node, before, after):
+    """A step the engines do not take: symmetrising, identifying J, laying the result out."""
+    if trace is not None:
+        trace.append(rules.Step(rule, identity, node, None, before, after, mode))
+    return after
+
+
 def _gradient(F, X, trace):
     G = simplify.simplify(rules.gradient(F, X, trace))
     if X.symmetric:  # SPEC §3: the gradient among symmetric matrices, sym(G) = (G + Gᵀ)/2
-        G = simplify.simplify(ir.mul(ir.const(Fraction(1, 2)), ir.add(G, T(G))))
+        S = simplify.simplify(ir.mul(ir.const(Fraction(1, 2)), ir.add(G, T(G))))
+        G = _note(trace, "symmetric", "symmetric variable", "∇ among symmetric X = sym(G) = (G + Gᵀ)/2", X, G, S)
     return G
 
 
 def _of_scalar(F, X, command, layout, trace):
     G = _gradient(F, X, trace)
-    if X.shape == SCALAR:
-        return G, "derivative", False
-    if command == "grad":
-        return G, "gradient", False
+    if X.shape == SCALAR or command == "grad":
+        return G, "derivative" if X.shape == SCALAR else "gradient", False
     if command == "jac":
-        return (T(G) if X.shape[1] == 1 else T(ir.vec(G))), "jacobian", X.shape[1] != 1
-    return (T(G) if layout == "numerator" else G), "gradient", False
+        if X.shape[1] == 1:
+            return _note(trace, "layout", "row Jacobian", "∂f/∂xᵀ = (∇f)ᵀ", X, G, T(G)), "jacobian", False
+        J = _note(trace, "layout", "row Jacobian", "∂f/∂vec(X)ᵀ = vec(∇f)ᵀ", X, G, T(ir.vec(G)))
+        return J, "jacobian", True
+    if layout == "numerator":
+        return _note(trace, "layout", "numerator layout", "∂f/∂Xᵀ = (∇f)ᵀ", X, G, T(G)), "gradient", False
+    return G, "gradient", False
+
+
+def _identify(F, X, trace):
+    """J from vec(dF) = J vec(dX): the differential, read off."""
+    dX = rules.placeholder(X)
+    dF = rules.differential(F, X, dX, trace)
+    J = simplify.simplify(rules.vec_jacobian(dF, dX))
+    return _note(trace, "identify", "identification", "vec(dF) = J vec(dX)  ⟹  ∂vec(F)/∂vec(X)ᵀ = J", F, dF, J)
 
 
 def _jacobian(F, X, command, layout, trace):
     if X.symmetric:
         raise MatcalcError(f"a Jacobian by the symmetric {X.name} is not defined here; declare it without `symmetric`")
-    J = simplify.simplify(rules.jacobian(F, X, trace))
+    J = _identify(F, X, trace)
     vector_like = 1 in F.shape and X.shape[1] == 1
     if vector_like and command == "diff" and layout == "denominator":
-        return T(J), "jacobian", False
+        return _note(trace, "layout", "denominator layout", "∂y/∂x = (∂y/∂xᵀ)ᵀ", F, J, T(J)), "jacobian", False
     return J, "jacobian", not vector_like
 
 
 def _hessian(F, X, trace):
     if X.shape == SCALAR:
-        d1 = rules.differential(F, X, ir.ONE, trace)
-        return rules.differential(simplify.simplify(d1), X, ir.ONE, trace), "hessian", False
+        d1 = simplify.simplify(rules.differential(F, X, ir.ONE, trace))
+        return rules.differential(d1, X, ir.ONE, trace), "hessian", False
     if X.symmetric:
         raise MatcalcError(f"a Hessian by the symmetric {X.name} is not defined here; declare it without `symmetric`")
     G = _gradient(F, X, trace)
-    return rules.jacobian(G, X, trace), "hessian", X.shape[1] != 1
+    return _identify(G, X, trace), "hessian", X.shape[1] != 1
 
 
 def finish(e: ir.Expr, typed: Typed) -> ir.Expr:

@@ -607,6 +607,18 @@ def _simplify_chain(chain: list[Expr]) -> list[Expr]:
                 out[-1].a.shape[1] == f.a.shape[0] and out[-1].b.shape[1] == f.b.shape[0]:
             out[-1] = kron(mul(out[-1].a, f.a), mul(out[-1].b, f.b))  # mixed product
             continue
+        if out and _is_vec_row(out[-1]) and isinstance(f, Kron) and \
+                f.b.shape[0] == out[-1].a.a.shape[0] and f.a.shape[0] == out[-1].a.a.shape[1]:
+            out[-1] = T(vec(mul(T(f.b), out[-1].a.a, f.a)))  # vec(M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ
+            continue
+        if out and isinstance(out[-1], Kron) and isinstance(f, Vec) and \
+                out[-1].b.shape[1] == f.a.shape[0] and out[-1].a.shape[1] == f.a.shape[1]:
+            out[-1] = vec(mul(out[-1].b, f.a, T(out[-1].a)))  # (P ⊗ Q) vec(M) = vec(Q M Pᵀ)
+            continue
+        if out and f.shape[1] == 1 and f.shape[0] != 1 and (
+                (isinstance(f, Ones) and out[-1].shape[0] == 1) or isinstance(out[-1], Ones)):
+            out[-1] = sum_(f if isinstance(out[-1], Ones) else out[-1])  # vᵀ 1 = 1ᵀ v = sum(v)
+            continue
         if out and isinstance(out[-1], DiagMat) and f.shape[1] == 1:
             out[-1] = hadamard(out[-1].a, f)
             continue
@@ -615,6 +627,10 @@ def _simplify_chain(chain: list[Expr]) -> list[Expr]:
             continue
         out.append(f)
     return out
+
+
+def _is_vec_row(e: Expr) -> bool:
+    return isinstance(e, Transpose) and isinstance(e.a, Vec)
 
 
 def _lift_scalars(chain: list[Expr], scalars: list[Expr]) -> list[Expr]:

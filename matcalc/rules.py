@@ -34,8 +34,9 @@ class Step:
     child: ir.Expr | None
     before: ir.Expr | None
     after: ir.Expr
-    mode: str  # "reverse" | "forward"
+    mode: str  # "reverse" | "forward" | "layout"
     bookkeeping: bool = False
+    index: int | None = None  # which kid of node the child is; None for a fused rule
 
 
 # -- entrywise functions: f′(a), written with u = f(a) where that is shorter -------------
@@ -129,7 +130,21 @@ REVERSE = {
     ir.Vec: ("vec", "u = vec(A)", _vjp_vec),
     ir.Ref: ("definition", "h = body:  ∂f/∂(body) = ∂f/∂h", lambda u, i, G: G),
 }
-BOOKKEEPING = {ir.Add, ir.Ref}
+BOOKKEEPING = {ir.Ref}
+SQUARED_NORM = ("squared norm", "u = ‖a‖²:  ∂f/∂a = 2 g a", lambda u, G: mul(const(2), G, u.a.a))
+
+
+def _edges(u: ir.Expr):
+    """(child, kid index, rule name, identity, G -> ∂f/∂child) for each edge out of u.
+
+    ‖a‖² is one rule, as a person would use it, rather than 2‖a‖ times a/‖a‖."""
+    if isinstance(u, ir.Pow) and u.k == 2 and isinstance(u.a, ir.Norm):
+        name, identity, rule = SQUARED_NORM
+        yield u.a.a, None, name, identity, lambda G: rule(u, G)
+        return
+    name, identity, rule = REVERSE[type(u)]
+    for i, child in enumerate(u.kids):
+        yield child, i, name, identity, lambda G, i=i: rule(u, i, G)
 
 
 def _postorder(root: ir.Expr, X: ir.Expr) -> tuple[list[ir.Expr], set]:
@@ -158,19 +173,18 @@ def gradient(f: ir.Expr, X: ir.Expr, steps: list | None = None) -> ir.Expr:
         return zero(X.shape)
     adjoint: dict[ir.Expr, ir.Expr] = {f: ONE}
     for u in reversed(order):
-        if u is X:
+        if u is X or u not in adjoint:  # not reached: only used inside a fused rule
             continue
         G = adjoint[u]
-        name, identity, rule = REVERSE[type(u)]
-        for i, child in enumerate(u.kids):
+        for child, i, name, identity, vjp in _edges(u):
             if child not in depends:
                 continue
             try:
-                part = rule(u, i, G)
+                part = vjp(G)
             except ir.ShapeError as e:  # pragma: no cover - a bug in a rule, not in the input
                 raise AssertionError(f"rule {name} built a bad shape: {e}") from e
             if steps is not None:
-                steps.append(Step(name, identity, u, child, G, part, "reverse", type(u) in BOOKKEEPING))
+                steps.append(Step(name, identity, u, child, G, part, "reverse", type(u) in BOOKKEEPING, i))
             adjoint[child] = add(adjoint[child], part) if child in adjoint else part
     return adjoint[X]
 
@@ -240,9 +254,11 @@ def differential(F: ir.Expr, X: ir.Expr, dX: ir.Expr, steps: list | None = None)
         if u is X:
             continue
         name, identity, rule = FORWARD[type(u)]
-        d[u] = rule(u, [d.get(k) if k in depends else None for k in u.kids])
-        if steps is not None:
-            steps.append(Step(name, identity, u, None, None, d[u], "forward", type(u) in BOOKKEEPING))
+        dk = [d.get(k) if k in depends else None for k in u.kids]
+        d[u] = rule(u, dk)
+        if steps is not None:  # a sum passing one differential through is bookkeeping
+            passing = isinstance(u, ir.Add) and d[u] in dk
+            steps.append(Step(name, identity, u, None, None, d[u], "forward", type(u) in BOOKKEEPING or passing))
     return d[F]
 
 
@@ -316,6 +332,20 @@ def _kron_vec(u: ir.Kron, i: int) -> ir.Expr:
     if i == 0:
         return mul(P, ir.kron(eye(ir.size(u.a.shape)), vec(u.b)))
     return mul(P, ir.kron(vec(u.a), eye(ir.size(u.b.shape))))
+
+
+def local_jacobian(step: Step) -> ir.Expr:
+    """∂vec(node)/∂vec(child)ᵀ for one reverse edge, the other kids held fixed: the
+    factor the chain rule multiplies the upstream gradient by."""
+    u, child = step.node, step.child
+    dC = ir.Sym("∂u", child.shape)
+    if step.index is None:
+        L = differential(u, child, dC)
+    else:
+        d = [None] * len(u.kids)
+        d[step.index] = dC
+        L = FORWARD[type(u)][2](u, d)
+    return vec_jacobian(L, dC)
 
 
 def jacobian(F: ir.Expr, X: ir.Expr, steps: list | None = None) -> ir.Expr:

@@ -16,7 +16,7 @@ from .parse import Decl, Parsed, Syntax
 
 FRESH_NAMES = ["n", "m", "p", "q", "r", "s", "k", "l", "d", "t", "u", "v", "w"]
 MATRIX_FUNCS = {"tr", "det", "logdet", "inv", "diag", "sum", "norm2", "kron", "vec", "softmax", "logsumexp"}
-SIZE_FUNCS = {"ones", "zeros", "commutation"}
+SIZE_FUNCS = {"ones", "zeros", "eye", "commutation"}
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "eps", "zeta", "eta", "theta", "iota", "kappa",
     "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
@@ -318,7 +318,7 @@ class _Typer:
 
     def _call(self, e: Syntax, args):
         fn, col, dims, one = e.args[0], e.column, self.dims, self.dims.one
-        want = 2 if fn in ("kron", "commutation") else (None if fn in ("ones", "zeros") else 1)
+        want = 2 if fn in ("kron", "commutation") else 1 if fn == "eye" else (None if fn in ("ones", "zeros") else 1)
         n = len(e.args) - 1
         if (want is None and n not in (1, 2)) or (want is not None and n != want):
             self.fail(f"{fn} takes {want or '1 or 2'} argument{'s' if want != 1 else ''}, not {n}", col)
@@ -327,6 +327,8 @@ class _Typer:
             if fn == "commutation":
                 s = dims.product(ds[0], ds[1])
                 return (s, s)
+            if fn == "eye":
+                return (ds[0], ds[0])
             return (ds[0], ds[1] if len(ds) == 2 else one)
         a = args[0]
         if fn in ("tr", "det", "logdet"):
@@ -360,7 +362,9 @@ class _Typer:
             return self.dims.const(int(a.args[0]))
         if a.kind == "name":
             return self.dims.const(a.args[0])
-        self.fail("a size must be a dimension name or a positive integer", a.column)
+        if a.kind == "matmul":  # m*q, as a vec form prints the size of vec(M)
+            return self.dims.product(*(self._size_arg(b) for b in a.args))
+        self.fail("a size must be a dimension name, a positive integer or a product of them", a.column)
 
     # -- naming ----------------------------------------------------------------------
     def _name_fresh(self) -> dict:
@@ -480,6 +484,8 @@ class _Builder:
                 m, n = (self.t.dims.const(x.args[0] if x.kind == "name" else int(x.args[0])) for x in e.args[1:])
                 return ir.Commutation(self.resolve(m), self.resolve(n))
             shape = (self.resolve(s[0]), self.resolve(s[1]))
+            if fn == "eye":
+                return ir.eye(shape[0])
             return ir.ones(shape) if fn == "ones" else ir.zero(shape)
         table = {
             "tr": ir.trace, "det": ir.det, "logdet": ir.logdet, "inv": ir.inv, "diag": ir.diag,

@@ -1,81 +1,224 @@
-"""The chain-rule trace: recorded rule applications -> readable, checkable steps.
+"""The chain-rule trace: the engines' rule applications -> steps a reader can follow and check.
 
-Reverse mode records one application per edge; a step here is one node's whole
-derivative, ∂f/∂u = G (the sum over every use of u), so each step is a true equation
-that can be checked on its own. Forward steps read d(u) = ..., in the direction dX.
+Reverse mode applies one rule per edge of the expression DAG. A step here is one
+subexpression u's whole derivative, ∂f/∂u (summed over every use of u), so each step is a
+true equation: the derivative of f with u replaced by a free variable. Each edge into u
+is shown with its local Jacobian ∂p/∂uᵀ and the step of the p it comes through — the
+seed's "derivative by the prediction, Jacobian of XW by W, chain rule". Forward steps
+read d(u) = ... in the direction dX; a last step identifies J or lays the result out.
+Steps name the steps they build on rather than repeating them, so a trace grows
+linearly with the expression.
 """
 from __future__ import annotations
 
-from . import dims_json, ir
+from dataclasses import dataclass, field
+
+from . import dims_json, ir, rules
 from .printers.latex import to_latex
-from .printers.text import to_text
-from .simplify import simplify
+from .printers.numpy import to_numpy
+from .printers.text import to_text, to_text_where
+from .simplify import rewrite
 
 
-def _txt(e: ir.Expr) -> str:
-    return to_text(e).replace("∂", "d")
+@dataclass
+class _Entry:
+    """One step: a node's reverse edges gathered, or one forward / closing application."""
+
+    mode: str
+    node: ir.Expr
+    steps: list = field(default_factory=list)
+
+    @property
+    def bookkeeping(self) -> bool:
+        return all(s.bookkeeping for s in self.steps)
 
 
-def collect(d) -> list[dict]:
-    """One step per subexpression, in the order the derivation visits them."""
-    out, by_child = [], {}
-    for s in d.steps:
+def _entries(trace: list) -> list[_Entry]:
+    """Reverse edges gathered by child, each placed once complete: when the child first
+    acts as a parent, or at the end for the variable. Other steps keep their place."""
+    out, groups, placed = [], {}, set()
+
+    def place(node):
+        if node in groups and node not in placed:
+            placed.add(node)
+            out.append(groups[node])
+
+    for s in trace:
         if s.mode == "reverse":
-            entry = by_child.get(s.child)
-            if entry is None:
-                entry = by_child[s.child] = {"parts": [], "rules": [], "identities": [], "parents": [],
-                                             "bookkeeping": True, "mode": "reverse", "node": s.child}
-                out.append(entry)
-            entry["parts"].append(s.after)
-            entry["parents"].append(s.node)
-            if s.rule not in entry["rules"]:
-                entry["rules"].append(s.rule)
-                entry["identities"].append(s.identity)
-            entry["bookkeeping"] = entry["bookkeeping"] and s.bookkeeping
+            place(s.node)
+            groups.setdefault(s.child, _Entry("reverse", s.child)).steps.append(s)
         else:
-            out.append({"parts": [s.after], "rules": [s.rule], "identities": [s.identity], "parents": [],
-                        "bookkeeping": s.bookkeeping, "mode": "forward", "node": s.node})
+            for node in groups:
+                place(node)
+            out.append(_Entry(s.mode, s.node, [s]))
+    for node in groups:
+        place(node)
     return out
 
 
+def _plain(e: ir.Expr) -> ir.Expr:
+    """The direction ∂X of a differential shown as dX, a name a reader can type."""
+    def fn(old, new):
+        if isinstance(new, ir.Sym) and new.name.startswith("∂"):
+            return ir.Sym("d" + new.name[1:], new.shape, new.symmetric)
+        return new
+    return rewrite(e, fn)
+
+
+class _Writer:
+    """Prints one derivation's expressions: ASCII text, LaTeX, NumPy, shapes."""
+
+    def __init__(self, d):
+        from .derive import finish
+
+        self.d, self.typed = d, d.typed
+        self.finish = lambda e: _plain(finish(e, self.typed))
+        self.X = d.X.name
+
+    def text(self, e: ir.Expr) -> str:
+        return to_text(_plain(e))
+
+    def where(self, e: ir.Expr) -> str:
+        return to_text_where(e)
+
+    def of(self, u: ir.Expr) -> str:
+        """∂f/∂(u), with the parentheses dropped around a name."""
+        t = self.text(u)
+        return t if isinstance(u, (ir.Sym, ir.Ref)) else f"({t})"
+
+    def expression(self, entry: _Entry) -> str:
+        u, X = entry.node, self.X
+        if entry.mode == "reverse":
+            return f"df/d{self.of(u)}"
+        if entry.mode == "forward":
+            return f"d{self.of(u)}/d{X}" if self.d.X.shape == ir.SCALAR else f"d{self.of(u)}"
+        rule = entry.steps[0].rule
+        if entry.mode == "symmetric":
+            return f"df/d{X} (symmetric)"
+        if entry.mode == "identify":
+            return f"dvec{self.of(u)}/dvec({X})'" if self.d.vec_form else f"d{self.of(u)}/d{X}'"
+        if rule == "denominator layout":
+            return f"d{self.of(u)}/d{X}"
+        return f"df/dvec({X})'" if u.shape[1] != 1 else f"df/d{X}'"
+
+
 def steps_json(d, include_bookkeeping: bool = False) -> list[dict]:
-    f = d.typed.expr
-    rows = []
-    for entry in collect(d):
-        if entry["bookkeeping"] and not include_bookkeeping:
+    w = _Writer(d)
+    rows, number = [], {}  # node -> its step number, for "through step k"
+    for entry in _entries(d.steps):
+        if entry.bookkeeping and not include_bookkeeping:
             continue
-        node = entry["node"]
-        result = simplify(ir.add(*entry["parts"]))
-        rule = " + ".join(entry["rules"]) if len(entry["parents"]) < 2 else "sum over uses: " + ", ".join(entry["rules"])
-        if entry["mode"] == "reverse":
-            expression = f"d({_txt(f)})/d({_txt(node)})"
-        else:
-            expression = f"d({_txt(node)})"
-        rows.append({
-            "rule": rule, "identity": "; ".join(entry["identities"]), "mode": entry["mode"],
-            "expression": expression, "of": _txt(node), "result": _txt(result),
-            "shape": dims_json(result.shape), "latex": to_latex(result).replace("∂", "d"),
-        })
+        last = entry.steps[-1]
+        result = w.finish(ir.add(*(s.after for s in entry.steps)) if entry.mode == "reverse" else last.after)
+        row = {
+            "rule": ", ".join(dict.fromkeys(s.rule for s in entry.steps)),
+            "identity": "; ".join(dict.fromkeys(s.identity for s in entry.steps)),
+            "mode": entry.mode,
+            "expression": w.expression(entry),
+            "of": w.text(entry.node),
+            "of_latex": to_latex(_plain(entry.node)),
+            "result": w.where(result),
+            "shape": dims_json(result.shape),
+            "latex": to_latex(result),
+            "numpy": to_numpy(result, {**w.typed.names, **_directions(result)}),
+        }
+        if entry.mode == "reverse":
+            row["chain"] = [_edge(w, s, number, len(entry.steps) > 1) for s in entry.steps]
+            number[entry.node] = len(rows) + 1
+        rows.append(row)
     return rows
 
 
-def steps_text(r) -> str:
-    lines = []
-    for i, s in enumerate(r.steps or [], 1):
-        lines.append(f"{i}. [{s['rule']}] {s['expression']} = {s['result']}   ({_shape(s['shape'])})")
-    return "\n".join(lines)
+def _directions(e: ir.Expr) -> dict:
+    names = {}
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ir.Sym) and x.name.startswith("d"):
+            names.setdefault(x.name, x)
+        stack.extend(x.kids)
+    return names
 
+
+def _edge(w: _Writer, s: rules.Step, number: dict, several: bool) -> dict:
+    """One use of u inside p: ∂f/∂u gets (∂p/∂uᵀ)ᵀ ∂f/∂p."""
+    J = w.finish(rules.local_jacobian(s))
+    edge = {"through": w.text(s.node), "jacobian": w.where(J), "jacobian_shape": dims_json(J.shape)}
+    if s.node in number:
+        edge["through_step"] = number[s.node]
+    if several:
+        edge["term"] = w.where(w.finish(s.after))
+    edge["through_latex"] = to_latex(s.node)
+    edge["jacobian_latex"] = to_latex(J)
+    return edge
+
+
+# -- text and LaTeX from the JSON rows ------------------------------------------------------
 
 def _shape(dims) -> str:
     return "scalar" if not dims else " x ".join(str(x) for x in dims)
 
 
+def _jacobian_name(r: dict, e: dict) -> str:
+    p, u = e["through"], r["of"]
+    if len(p) > 24 or len(u) > 24:
+        return "local Jacobian"
+    wrap = (lambda t: t if t.isidentifier() else f"({t})")
+    if len(e["jacobian_shape"]) == 2 and not (e["jacobian_shape"][0] == 1 or len(r["shape"]) < 2):
+        return f"Jacobian dvec{wrap(p)}/dvec{wrap(u)}'".replace("dvec" + u + "'", f"dvec({u})'")
+    return f"Jacobian d{wrap(p)}/d{wrap(u)}'"
+
+
+def steps_text(r) -> str:
+    lines = [f"f = {r.expression}"]
+    for i, s in enumerate(r.steps or [], 1):
+        lines.append(f"{i}. {s['rule']}    {s['identity']}")
+        lines.append(f"   {s['expression']} = {s['result']}   [{_shape(s['shape'])}]")
+        for e in s.get("chain", []):
+            if "through_step" not in e and "term" not in e:
+                continue  # straight from f: the Jacobian is the result itself
+            via = f"via step {e['through_step']}" if "through_step" in e else f"via f = {e['through']}"
+            term = f";  adds {e['term']}" if "term" in e else ""
+            lines.append(f"   {via}, {_jacobian_name(s, e)} = {e['jacobian']}   [{_shape(e['jacobian_shape'])}]{term}")
+    return "\n".join(lines)
+
+
+def _tex_text(s: str) -> str:
+    return s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%")
+
+
 def steps_latex(r) -> str:
-    body = [r"\begin{align*}"]
+    d = r.derivation
+    rows = [r"\begin{align*}", rf"  f &= {to_latex(d.typed.expr)} \\"]
     for s in r.steps or []:
-        rule = s["rule"].replace("_", r"\_")
-        of = s["of"].replace("\\", "").replace("_", r"\_").replace("{", "").replace("}", "")
-        body.append(rf"  \frac{{\partial f}}{{\partial (\texttt{{{of}}})}} &= {s['latex']} && \text{{{rule}}} \\")
-    body.append(rf"  \text{{result}} &= {r.latex}")
-    body.append(r"\end{align*}")
-    return "\n".join(body)
+        rows.append(rf"  {_tex_lhs(s, d)} &= {s['latex']} && \text{{{_tex_text(s['rule'])}}} \\")
+        for e in s.get("chain", []):
+            if "through_step" not in e and "term" not in e:
+                continue
+            rows.append(rf"  &\qquad \frac{{\partial\, {_paren(e['through_latex'], e['through'])}}}"
+                        rf"{{\partial\, {_paren(s['of_latex'], s['of'])}^\top}}"
+                        rf" = {e['jacobian_latex']} && \text{{Jacobian}} \\")
+    rows.append(rf"  \text{{result}} &= {r.latex}")
+    rows.append(r"\end{align*}")
+    return "\n".join(rows).replace("∂", r"\mathrm{d}")
+
+
+def _paren(latex: str, text: str) -> str:
+    return latex if text.isidentifier() else rf"\left({latex}\right)"
+
+
+def _tex_lhs(s: dict, d) -> str:
+    X = to_latex(d.X)
+    of = _paren(s["of_latex"], s["of"])
+    if s["mode"] == "reverse":
+        return rf"\frac{{\partial f}}{{\partial\, {of}}}"
+    if s["mode"] == "forward":
+        body = rf"\mathrm{{d}}\, {of}"
+        return rf"\frac{{{body}}}{{\mathrm{{d}} {X}}}" if d.X.shape == ir.SCALAR else body
+    if s["mode"] == "identify":
+        return rf"\frac{{\partial \operatorname{{vec}} F}}{{\partial \operatorname{{vec}}({X})^\top}}" if d.vec_form \
+            else rf"\frac{{\partial F}}{{\partial {X}^\top}}"
+    if s["mode"] == "symmetric":
+        return rf"\nabla_{{{X}}} f"
+    return rf"\frac{{\partial f}}{{\partial {X}^\top}}" if s["rule"] != "denominator layout" \
+        else rf"\frac{{\partial F}}{{\partial {X}}}"

@@ -124,8 +124,12 @@ class LatexPrinter:
     def v_Hadamard(self, e):
         return r" \odot ".join(self.show(f, POSTFIX) for f in e.factors), PRODUCT
 
+    def sized(self, e: ir.Expr, prec: int) -> str:
+        """Inside kron and vec nothing fixes the size of I, so it carries it: I_n."""
+        return rf"\mathrm{{I}}_{{{e.n}}}" if isinstance(e, ir.Identity) else self.show(e, prec)
+
     def v_Kron(self, e):
-        return rf"{self.show(e.a, POSTFIX)} \otimes {self.show(e.b, POSTFIX)}", PRODUCT
+        return rf"{self.sized(e.a, POSTFIX)} \otimes {self.sized(e.b, POSTFIX)}", PRODUCT
 
     def v_Transpose(self, e):
         return rf"{{{self.show(e.a, ATOM)}}}^\top", POSTFIX
@@ -166,7 +170,7 @@ class LatexPrinter:
     v_DiagVec = v_DiagMat
 
     def v_Vec(self, e):
-        return self._op(r"\operatorname{vec}", e.a)
+        return rf"\operatorname{{vec}}\left({self.sized(e.a, SUM)}\right)", ATOM
 
     def v_Softmax(self, e):
         return self._op(r"\operatorname{softmax}", e.a)

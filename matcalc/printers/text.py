@@ -138,10 +138,14 @@ class TextPrinter:
         ks = str(k.numerator) if k.denominator == 1 else f"({number(k)})"
         return f"{self.show(e.a, POSTFIX + 1)} .^ {ks}", POSTFIX
 
+    def sized(self, e: ir.Expr, prec: int = SUM) -> str:
+        """Inside kron and vec nothing fixes the size of I, so it is written eye(n)."""
+        return f"eye({dim(e.n)})" if isinstance(e, ir.Identity) else self.show(e, prec)
+
     def v_Kron(self, e):
         if self.unicode:
-            return f"{self.show(e.a, PRODUCT)} ⊗ {self.show(e.b, POSTFIX)}", PRODUCT
-        return f"kron({self.show(e.a)}, {self.show(e.b)})", ATOM
+            return f"{self.sized(e.a, PRODUCT)} ⊗ {self.sized(e.b, POSTFIX)}", PRODUCT
+        return f"kron({self.sized(e.a)}, {self.sized(e.b)})", ATOM
 
     # -- postfix -------------------------------------------------------------------
     def v_Transpose(self, e):
@@ -177,7 +181,7 @@ class TextPrinter:
     v_DiagVec = v_DiagMat
 
     def v_Vec(self, e):
-        return self._call("vec", e.a)
+        return f"vec({self.sized(e.a)})", ATOM
 
     def v_Softmax(self, e):
         return self._call("softmax", e.a)

@@ -1,0 +1,173 @@
+"""Every step of a --steps trace is a true equation, checked from its JSON alone.
+
+A reverse step says ∂f/∂u = R: replace u in f by a free variable U and compare R with
+finite differences in U. A forward step says d(u) = R in the direction dX; an
+identification step says ∂vec(F)/∂vec(X)ᵀ = J; a chain entry says the local Jacobian of
+p by u is J. Texts are parsed back with the trace's own declarations, as a reader would.
+"""
+import numpy as np
+import pytest
+
+from matcalc import analyze, diff, ir
+from matcalc.check import _vec, evaluate, numeric_derivative, random_inputs
+from matcalc.printers.numpy import to_numpy
+from matcalc.simplify import rewrite
+
+TRACES = [
+    # (kind, expression, wrt, declarations, layout)
+    ("grad", "1/N ||X W - y||^2", "W", (), "denominator"),
+    ("grad", "1/N ||X W - y||^2", "X", (), "denominator"),
+    ("grad", "x' A x", "x", (), "denominator"),
+    ("grad", "x' A x", "x", ("A: n x n symmetric",), "denominator"),
+    ("diff", "x' A x", "x", (), "numerator"),
+    ("grad", "tr(A X B)", "X", (), "denominator"),
+    ("grad", "logdet(X)", "X", (), "denominator"),
+    ("grad", "logdet(X)", "X", ("X: n x n symmetric",), "denominator"),
+    ("grad", "tr(A X)", "X", ("X: n x n symmetric",), "denominator"),
+    ("grad", "det(A X B)", "X", (), "denominator"),
+    ("grad", "tr(X^-1 A)", "X", (), "denominator"),
+    ("grad", "tr(X^3)", "X", (), "denominator"),
+    ("grad", "-y' log(softmax(W x))", "W", (), "denominator"),
+    ("grad", "sum(log(softmax(W x)) .* y)", "W", (), "denominator"),
+    ("grad", "a' tanh(W x)", "W", (), "denominator"),
+    ("grad", "||W2 h - y||^2 where h = tanh(W1 x)", "W1", (), "denominator"),
+    ("grad", "||W2 tanh(W1 x) - y||^2", "W1", (), "denominator"),
+    ("grad", "sum(exp(A X B))", "X", (), "denominator"),
+    ("grad", "x' x / (x' A x)", "x", (), "denominator"),
+    ("grad", "alpha x' x + alpha^2", "alpha", (), "denominator"),
+    ("grad", "logsumexp(W x)", "W", (), "denominator"),
+    ("grad", "sum(X .* X) + ||X||", "X", (), "denominator"),
+    ("grad", "a' diag(X) + tr(diag(x) A)", "x", (), "denominator"),
+    ("grad", "(a' x) (b' x) + sqrt(x' x)", "x", (), "denominator"),
+    ("grad", "sum(sigmoid(X w) .* y) + lambda ||w||^2", "w", (), "denominator"),
+    ("jac", "x' A x", "x", (), "denominator"),
+    ("jac", "tr(X' A X)", "X", (), "denominator"),
+    ("jac", "sigmoid(W x)", "x", (), "denominator"),
+    ("jac", "A X B", "X", (), "denominator"),
+    ("jac", "softmax(x)", "x", (), "denominator"),
+    ("jac", "X^-1", "X", (), "denominator"),
+    ("jac", "x .* y + A x", "x", (), "denominator"),
+    ("diff", "tanh(W x)", "x", (), "denominator"),
+    ("diff", "exp(t) a + t^2 b", "t", ("t: scalar",), "denominator"),
+    ("hess", "x' A x", "x", (), "denominator"),
+    ("hess", "1/N ||X w - y||^2", "w", (), "denominator"),
+    ("hess", "logsumexp(x)", "x", (), "denominator"),
+    ("hess", "tr(X' A X)", "X", (), "denominator"),
+    ("hess", "t^3 + exp(t)", "t", ("t: scalar",), "denominator"),
+]
+
+
+def _decl(name: str, v: dict) -> str:
+    shape = {0: "scalar", 1: " x ".join(map(str, v["shape"])), 2: " x ".join(map(str, v["shape"]))}[len(v["shape"])]
+    return f"{name}: {shape}" + (" symmetric" if v["symmetric"] else "")
+
+
+class Trace:
+    """A JSON trace with the inputs to check it at."""
+
+    def __init__(self, kind, expr, wrt, declare, layout):
+        self.r = diff(expr, wrt=wrt, kind=kind, declare=declare, layout=layout, steps=True)
+        self.js = self.r.to_json()
+        X = self.js["variables"][self.js["wrt"]]
+        self.decls = [_decl(n, v) for n, v in self.js["variables"].items()]
+        self.decls.append(_decl("d" + self.js["wrt"], {**X, "symmetric": False}))
+        text = self.js["expression"]
+        self.where = text[text.index(" where "):] if " where " in text else ""
+        typed = analyze(text, self.decls)
+        self.f, self.names = typed.expr, typed.names
+        self.values = random_inputs(self.r.derivation.typed, np.random.default_rng(7))
+        x0 = np.asarray(self.values[self.js["wrt"]], dtype=float)
+        self.values["d" + self.js["wrt"]] = np.random.default_rng(8).standard_normal(x0.shape)
+
+    def parse(self, text: str, shape=None) -> ir.Expr:
+        """A printed expression read back; `shape` pins sizes a bare I leaves open."""
+        if shape and not any("*" in str(d) for d in shape):
+            text = f"zeros({', '.join(map(str, shape))}) + {text}"
+        return analyze(text + self.where if " where " not in text else text, self.decls).expr
+
+    def value(self, code_or_expr) -> np.ndarray:
+        code = code_or_expr if isinstance(code_or_expr, str) else to_numpy(code_or_expr, self.names)
+        return evaluate(code, self.values)
+
+
+def _close(got, want, what):
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    assert got.size == want.size, f"{what}: {got.shape} vs {want.shape}"
+    got = np.reshape(got, want.shape) if got.ndim == want.ndim or got.ndim < 2 else _vec(got).reshape(want.shape)
+    scale = 1 + np.max(np.abs(want), initial=0)
+    assert np.max(np.abs(got - want), initial=0) / scale < 1e-5, f"{what}:\n{got}\nvs\n{want}"
+
+
+def _substituted(t: Trace, whole: ir.Expr, u: ir.Expr, only_kid_of=None) -> tuple[str, ir.Sym]:
+    """numpy code for `whole` with u replaced by a free U."""
+    U = ir.Sym("Ufree", u.shape)
+    seen = []
+
+    def fn(old, new):
+        if old is u:
+            seen.append(old)
+            return U
+        return new
+    code = to_numpy(rewrite(whole, fn), {**t.names, "Ufree": U})
+    assert seen, f"{u} is not a subexpression of {whole}"
+    t.values["Ufree"] = t.value(u)
+    return code, U
+
+
+def _check_reverse(t: Trace, step: dict):
+    u = t.parse(step["of"])
+    code, U = _substituted(t, t.f, u)
+    want = numeric_derivative(code, t.values, U)[0]  # ∂f/∂vec(U)ᵀ
+    _close(_vec(t.value(step["numpy"])), want, f"{step['expression']} (numpy)")
+    _close(_vec(t.value(t.parse(step["result"], step["shape"]))), want, f"{step['expression']} = {step['result']}")
+    for e in step["chain"]:
+        p = t.parse(e["through"])
+        if _uses(p, u) == 1:  # the local Jacobian holds other uses of u fixed
+            pcode, U = _substituted(t, p, u)
+            J = numeric_derivative(pcode, t.values, U)
+            _close(t.value(t.parse(e["jacobian"], e["jacobian_shape"])), J, f"d({e['through']})/d({step['of']})' = {e['jacobian']}")
+
+
+def _uses(p: ir.Expr, u: ir.Expr) -> int:
+    count, seen, stack = 0, set(), [p]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        count += sum(k is u for k in node.kids)
+        stack.extend(node.kids)
+    return count
+
+
+def _check_forward(t: Trace, step: dict):
+    key = t.js["wrt"]
+    code = to_numpy(t.parse(step["of"]), t.names)
+    x0 = np.asarray(t.values[key], dtype=float)
+    direction = t.values["d" + key] if x0.ndim else 1.0
+    h = 1e-6
+    up, down = dict(t.values), dict(t.values)
+    up[key], down[key] = x0 + h * direction, x0 - h * direction
+    want = (evaluate(code, up) - evaluate(code, down)) / (2 * h)
+    _close(t.value(step["numpy"]), want, f"{step['expression']} = {step['result']}")
+    _close(t.value(t.parse(step["result"], step["shape"])), want, f"{step['expression']} = {step['result']} (text)")
+
+
+def _check_identify(t: Trace, step: dict):
+    code = to_numpy(t.parse(step["of"]), t.names)
+    X = t.names[t.js["wrt"]]
+    want = numeric_derivative(code, t.values, ir.Sym(X.name, X.shape))  # size(F) × size(X)
+    _close(t.value(step["numpy"]), want, f"{step['expression']} = {step['result']}")
+
+
+@pytest.mark.parametrize("kind, expr, wrt, declare, layout", TRACES, ids=[f"{k} {e} /{w}" for k, e, w, *_ in TRACES])
+def test_every_step_is_a_true_equation(kind, expr, wrt, declare, layout):
+    t = Trace(kind, expr, wrt, declare, layout)
+    steps = t.js["steps"]
+    assert steps, "a derivation has at least one step"
+    for step in steps:
+        assert {"rule", "identity", "expression", "result", "shape", "of", "latex", "numpy"} <= set(step)
+        {"reverse": _check_reverse, "forward": _check_forward, "identify": _check_identify}.get(
+            step["mode"], lambda t, s: None)(t, step)
+    # the last step is the answer itself, as printed
+    _close(t.value(steps[-1]["numpy"]), t.value(t.js["numpy"]), "last step vs result")
