@@ -45,6 +45,7 @@ class Result:
     variables: dict
     steps: list | None = None
     derivation: object = field(default=None, repr=False, compare=False)
+    all_steps: bool = field(default=False, repr=False, compare=False)  # bookkeeping steps kept
 
     def to_json(self) -> dict:
         out = {k: getattr(self, k) for k in (
@@ -111,7 +112,7 @@ def diff(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "d
         input=expr, wrt=d.X.name, layout=layout, kind=d.kind,
         expression=to_text_where(typed.expr), derivative=to_text_where(d.result),
         latex=to_latex(d.result), numpy=numpy_code, shape=dims_json(d.result.shape),
-        variables=variables, steps=step_list, derivation=d,
+        variables=variables, steps=step_list, derivation=d, all_steps=all_steps,
     )
 
 

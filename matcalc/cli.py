@@ -99,6 +99,7 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
                 if steps or all_steps:
                     from .steps import steps_text
 
+                    sys.stdout.flush()
                     print(steps_text(r), file=sys.stderr)
 
     ok = all([_guarded(one, line, fmt) for line in _inputs(expr)])

@@ -30,12 +30,26 @@ def show_result(r, console: Console | None = None) -> None:
                                f"{', vec form ∂vec(F)/∂vec(X)ᵀ' if d.vec_form else ''})"))
     console.print(Panel(body, title=f"∂/∂{r.wrt}", title_align="left", expand=False))
     if r.steps:
-        steps = Table(title="steps", show_lines=False)
-        for col in ("#", "rule", "derivative", "result", "shape"):
-            steps.add_column(col)
-        for i, s in enumerate(r.steps, 1):
-            steps.add_row(str(i), s["rule"], s["expression"], s["result"], _shape(s["shape"]))
-        console.print(steps)
+        console.print(steps_table(r))
+
+
+def steps_table(r) -> Table:
+    """One row per step: the rule and its identity, the equation, the chain-rule factors."""
+    from .steps import chain_lines, steps_json
+
+    t = Table(title=f"steps   f = {to_text_where(r.derivation.typed.expr, unicode=True)}", title_justify="left", show_lines=True)
+    t.add_column("#", justify="right")
+    t.add_column("rule")
+    t.add_column("step")
+    t.add_column("shape")
+    for i, s in enumerate(steps_json(r.derivation, r.all_steps, unicode=True), 1):
+        cell = Text(f"{s['expression']} = {s['result']}", style="bold")
+        for line in chain_lines(s, "×"):
+            cell.append("\n" + line, style="dim")
+        rule = Text(s["rule"])
+        rule.append("\n" + s["identity"], style="dim")
+        t.add_row(str(i), rule, cell, _shape(s["shape"]))
+    return t
 
 
 def show_shapes(report: dict, console: Console | None = None) -> None:

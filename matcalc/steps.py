@@ -66,20 +66,21 @@ def _plain(e: ir.Expr) -> ir.Expr:
 
 
 class _Writer:
-    """Prints one derivation's expressions: ASCII text, LaTeX, NumPy, shapes."""
+    """Prints one derivation's pieces: ASCII (parses back) or Unicode, LaTeX, NumPy."""
 
-    def __init__(self, d):
+    def __init__(self, d, unicode: bool = False):
         from .derive import finish
 
-        self.d, self.typed = d, d.typed
+        self.d, self.typed, self.unicode = d, d.typed, unicode
         self.finish = lambda e: _plain(finish(e, self.typed))
         self.X = d.X.name
+        self.D, self.T = ("∂", "ᵀ") if unicode else ("d", "'")
 
     def text(self, e: ir.Expr) -> str:
-        return to_text(_plain(e))
+        return to_text(_plain(e), self.unicode)
 
     def where(self, e: ir.Expr) -> str:
-        return to_text_where(e)
+        return to_text_where(e, self.unicode)
 
     def of(self, u: ir.Expr) -> str:
         """∂f/∂(u), with the parentheses dropped around a name."""
@@ -87,26 +88,36 @@ class _Writer:
         return t if isinstance(u, (ir.Sym, ir.Ref)) else f"({t})"
 
     def expression(self, entry: _Entry) -> str:
-        u, X = entry.node, self.X
+        u, X, D, T = entry.node, self.X, self.D, self.T
         if entry.mode == "reverse":
-            return f"df/d{self.of(u)}"
+            return f"{D}f/{D}{self.of(u)}"
         if entry.mode == "forward":
             return f"d{self.of(u)}/d{X}" if self.d.X.shape == ir.SCALAR else f"d{self.of(u)}"
         rule = entry.steps[0].rule
         if entry.mode == "symmetric":
-            return f"df/d{X} (symmetric)"
+            return f"{D}f/{D}{X} (symmetric)"
         if entry.mode == "identify":
-            return f"dvec{self.of(u)}/dvec({X})'" if self.d.vec_form else f"d{self.of(u)}/d{X}'"
+            return f"{D}vec{self.of(u)}/{D}vec({X}){T}" if self.d.vec_form else f"{D}{self.of(u)}/{D}{X}{T}"
         if rule == "denominator layout":
-            return f"d{self.of(u)}/d{X}"
-        return f"df/dvec({X})'" if u.shape[1] != 1 else f"df/d{X}'"
+            return f"{D}{self.of(u)}/{D}{X}"
+        return f"{D}f/{D}vec({X}){T}" if u.shape[1] != 1 else f"{D}f/{D}{X}{T}"
+
+    def jacobian_of(self, p: ir.Expr, u: ir.Expr) -> str:
+        """∂p/∂uᵀ, or ∂vec(p)/∂vec(u)ᵀ when either is a matrix."""
+        D, T = self.D, self.T
+        if 1 in p.shape and 1 in u.shape:
+            return f"{D}{self.of(p)}/{D}{self.of(u)}{T}"
+        vec = lambda e: f"vec{self.of(e)}" if not isinstance(e, (ir.Sym, ir.Ref)) else f"vec({self.of(e)})"
+        return f"{D}{vec(p)}/{D}{vec(u)}{T}"
 
 
-def steps_json(d, include_bookkeeping: bool = False) -> list[dict]:
-    w = _Writer(d)
+def steps_json(d, include_bookkeeping: bool = False, unicode: bool = False) -> list[dict]:
+    w = _Writer(d, unicode)
     rows, number = [], {}  # node -> its step number, for "through step k"
     for entry in _entries(d.steps):
         if entry.bookkeeping and not include_bookkeeping:
+            if entry.mode == "reverse" and entry.steps[0].node in number:  # h = body: body's gradient is h's
+                number[entry.node] = number[entry.steps[0].node]
             continue
         last = entry.steps[-1]
         result = w.finish(ir.add(*(s.after for s in entry.steps)) if entry.mode == "reverse" else last.after)
@@ -143,7 +154,8 @@ def _directions(e: ir.Expr) -> dict:
 def _edge(w: _Writer, s: rules.Step, number: dict, several: bool) -> dict:
     """One use of u inside p: ∂f/∂u gets (∂p/∂uᵀ)ᵀ ∂f/∂p."""
     J = w.finish(rules.local_jacobian(s))
-    edge = {"through": w.text(s.node), "jacobian": w.where(J), "jacobian_shape": dims_json(J.shape)}
+    edge = {"through": w.text(s.node), "jacobian_of": w.jacobian_of(s.node, s.child), "jacobian": w.where(J),
+            "jacobian_shape": dims_json(J.shape)}
     if s.node in number:
         edge["through_step"] = number[s.node]
     if several:
@@ -155,18 +167,21 @@ def _edge(w: _Writer, s: rules.Step, number: dict, several: bool) -> dict:
 
 # -- text and LaTeX from the JSON rows ------------------------------------------------------
 
-def _shape(dims) -> str:
-    return "scalar" if not dims else " x ".join(str(x) for x in dims)
+def _shape(dims, times: str = "x") -> str:
+    return "scalar" if not dims else f" {times} ".join(str(x) for x in dims)
 
 
-def _jacobian_name(r: dict, e: dict) -> str:
-    p, u = e["through"], r["of"]
-    if len(p) > 24 or len(u) > 24:
-        return "local Jacobian"
-    wrap = (lambda t: t if t.isidentifier() else f"({t})")
-    if len(e["jacobian_shape"]) == 2 and not (e["jacobian_shape"][0] == 1 or len(r["shape"]) < 2):
-        return f"Jacobian dvec{wrap(p)}/dvec{wrap(u)}'".replace("dvec" + u + "'", f"dvec({u})'")
-    return f"Jacobian d{wrap(p)}/d{wrap(u)}'"
+def chain_lines(s: dict, times: str = "x") -> list[str]:
+    """How a reverse step used the chain rule: through which step, with what local Jacobian."""
+    lines = []
+    for e in s.get("chain", []):
+        if "through_step" not in e and "term" not in e:
+            continue  # straight from f: the Jacobian is the result itself
+        via = f"via step {e['through_step']}" if "through_step" in e else f"via f = {e['through']}"
+        term = f";  adds {e['term']}" if "term" in e else ""
+        name = "local Jacobian" if len(e["jacobian_of"]) > 50 else "Jacobian " + e["jacobian_of"]
+        lines.append(f"{via}, {name} = {e['jacobian']}   [{_shape(e['jacobian_shape'], times)}]{term}")
+    return lines
 
 
 def steps_text(r) -> str:
@@ -174,12 +189,7 @@ def steps_text(r) -> str:
     for i, s in enumerate(r.steps or [], 1):
         lines.append(f"{i}. {s['rule']}    {s['identity']}")
         lines.append(f"   {s['expression']} = {s['result']}   [{_shape(s['shape'])}]")
-        for e in s.get("chain", []):
-            if "through_step" not in e and "term" not in e:
-                continue  # straight from f: the Jacobian is the result itself
-            via = f"via step {e['through_step']}" if "through_step" in e else f"via f = {e['through']}"
-            term = f";  adds {e['term']}" if "term" in e else ""
-            lines.append(f"   {via}, {_jacobian_name(s, e)} = {e['jacobian']}   [{_shape(e['jacobian_shape'])}]{term}")
+        lines.extend("   " + line for line in chain_lines(s))
     return "\n".join(lines)
 
 

@@ -65,8 +65,8 @@ def _decl(name: str, v: dict) -> str:
 class Trace:
     """A JSON trace with the inputs to check it at."""
 
-    def __init__(self, kind, expr, wrt, declare, layout):
-        self.r = diff(expr, wrt=wrt, kind=kind, declare=declare, layout=layout, steps=True)
+    def __init__(self, kind, expr, wrt, declare, layout, all_steps=False):
+        self.r = diff(expr, wrt=wrt, kind=kind, declare=declare, layout=layout, steps=True, all_steps=all_steps)
         self.js = self.r.to_json()
         X = self.js["variables"][self.js["wrt"]]
         self.decls = [_decl(n, v) for n, v in self.js["variables"].items()]
@@ -161,8 +161,9 @@ def _check_identify(t: Trace, step: dict):
 
 
 @pytest.mark.parametrize("kind, expr, wrt, declare, layout", TRACES, ids=[f"{k} {e} /{w}" for k, e, w, *_ in TRACES])
-def test_every_step_is_a_true_equation(kind, expr, wrt, declare, layout):
-    t = Trace(kind, expr, wrt, declare, layout)
+@pytest.mark.parametrize("all_steps", [False, True], ids=["steps", "all-steps"])
+def test_every_step_is_a_true_equation(kind, expr, wrt, declare, layout, all_steps):
+    t = Trace(kind, expr, wrt, declare, layout, all_steps)
     steps = t.js["steps"]
     assert steps, "a derivation has at least one step"
     for step in steps:
@@ -171,3 +172,34 @@ def test_every_step_is_a_true_equation(kind, expr, wrt, declare, layout):
             step["mode"], lambda t, s: None)(t, step)
     # the last step is the answer itself, as printed
     _close(t.value(steps[-1]["numpy"]), t.value(t.js["numpy"]), "last step vs result")
+
+
+def test_the_seed_trace_reads_like_the_seed():
+    """Loss by prediction, the Jacobian of X W by W, the chain rule: with shapes."""
+    steps = diff("1/N ||X W - y||^2", wrt="W", kind="grad", steps=True).steps
+    by_of = {s["of"]: s for s in steps}
+    prediction = by_of["X W"]
+    assert prediction["result"] == "2/N (X W - y)" and prediction["shape"] == ["n"]
+    last = steps[-1]
+    assert last["of"] == "W" and last["result"] == "2/N X' (X W - y)" and last["shape"] == ["m"]
+    [edge] = last["chain"]
+    assert edge["through"] == "X W" and edge["jacobian"] == "X" and edge["jacobian_shape"] == ["n", "m"]
+    assert edge["through_step"] == steps.index(prediction) + 1
+
+
+def test_bookkeeping_is_folded_unless_asked():
+    expr = "||W2 h - y||^2 where h = tanh(W1 x)"
+    short = diff(expr, wrt="W1", kind="grad", steps=True).steps
+    full = diff(expr, wrt="W1", kind="grad", all_steps=True).steps
+    key = lambda s: (s["rule"], s["of"], s["result"])
+    assert [s["rule"] for s in full if key(s) not in set(map(key, short))] == ["definition"]
+    assert all("through_step" in e for s in short[1:] for e in s["chain"])
+
+
+def test_a_trace_grows_linearly():
+    """sum(tanh(... tanh(W0 x))) with k layers: one step per layer, plus W0 x and W0."""
+    for k in (4, 8, 16):
+        body = "W0 x"
+        for _ in range(k):
+            body = f"tanh({body})"
+        assert len(diff(f"sum({body})", wrt="W0", kind="grad", steps=True).steps) == k + 2
