@@ -121,9 +121,10 @@ def _size(e: ir.Expr, memo: dict, cap: int = 10_000) -> int:
     return memo[e]
 
 
-def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4) -> ir.Expr:
+def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4, names: dict | None = None) -> ir.Expr:
     """Bind every subexpression used more than once (and worth a name) to a fresh name,
-    so that the printed result grows linearly with the DAG, not exponentially."""
+    so that the printed result grows linearly with the DAG, not exponentially. `names`
+    carries the choices over between calls, so that v1 means one thing in a whole trace."""
     uses: dict[ir.Expr, int] = {}
     seen, stack = set(), [e]
     while stack:
@@ -142,15 +143,20 @@ def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4) -> ir.Expr:
     }
     if not shared:
         return e
-    counters: dict[str, int] = {}
+    names = {} if names is None else names
 
-    def fresh(node):
-        prefix = "s" if node.shape == SCALAR else ("v" if node.shape[1] == 1 else "M")
-        while True:
-            counters[prefix] = counters.get(prefix, 0) + 1
-            name = f"{prefix}{counters[prefix]}"
-            if name not in taken:
-                taken.add(name)
-                return name
+    def fresh(old, node):
+        if old not in names:
+            names[old] = _fresh_name(node, taken)
+        return names[old]
 
-    return rewrite(e, lambda old, new: ir.Ref(fresh(new), new) if old in shared else new)
+    return rewrite(e, lambda old, new: ir.Ref(fresh(old, new), new) if old in shared else new)
+
+
+def _fresh_name(node, taken: set[str]) -> str:
+    prefix = "s" if node.shape == SCALAR else ("v" if node.shape[1] == 1 else "M")
+    k = 1
+    while f"{prefix}{k}" in taken:
+        k += 1
+    taken.add(f"{prefix}{k}")
+    return f"{prefix}{k}"

@@ -17,7 +17,7 @@ from . import dims_json, ir, rules
 from .printers.latex import to_latex
 from .printers.numpy import to_numpy
 from .printers.text import to_text, to_text_where
-from .simplify import rewrite
+from .simplify import fold_definitions, name_shared, rewrite, simplify
 
 
 @dataclass
@@ -69,12 +69,15 @@ class _Writer:
     """Prints one derivation's pieces: ASCII (parses back) or Unicode, LaTeX, NumPy."""
 
     def __init__(self, d, unicode: bool = False):
-        from .derive import finish
-
         self.d, self.typed, self.unicode = d, d.typed, unicode
-        self.finish = lambda e: _plain(finish(e, self.typed))
+        self.taken = set(self.typed.names) | set(self.typed.defs)
+        self.names: dict = {}  # shared subexpressions keep one name through the trace
         self.X = d.X.name
         self.D, self.T = ("∂", "ᵀ") if unicode else ("d", "'")
+
+    def finish(self, e: ir.Expr) -> ir.Expr:
+        e = fold_definitions(simplify(e), self.typed.defs)
+        return _plain(name_shared(e, self.taken, names=self.names))
 
     def text(self, e: ir.Expr) -> str:
         return to_text(_plain(e), self.unicode)
