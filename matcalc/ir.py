@@ -607,6 +607,9 @@ def _simplify_chain(chain: list[Expr]) -> list[Expr]:
                 out[-1].a.shape[1] == f.a.shape[0] and out[-1].b.shape[1] == f.b.shape[0]:
             out[-1] = kron(mul(out[-1].a, f.a), mul(out[-1].b, f.b))  # mixed product
             continue
+        if out and f.shape[0] == f.shape[1] != 1 and _mat_base(out[-1])[0] is _mat_base(f)[0]:
+            out[-1] = power(_mat_base(f)[0], _mat_base(out[-1])[1] + _mat_base(f)[1])  # Aʲ Aᵏ = Aʲ⁺ᵏ
+            continue
         if out and _is_vec_row(out[-1]) and isinstance(f, Kron) and \
                 f.b.shape[0] == out[-1].a.a.shape[0] and f.a.shape[0] == out[-1].a.a.shape[1]:
             out[-1] = T(vec(mul(T(f.b), out[-1].a.a, f.a)))  # vec(M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ
@@ -627,6 +630,10 @@ def _simplify_chain(chain: list[Expr]) -> list[Expr]:
             continue
         out.append(f)
     return out
+
+
+def _mat_base(e: Expr) -> tuple[Expr, int]:
+    return (e.a, e.k) if isinstance(e, MatPow) else (e, 1)
 
 
 def _is_vec_row(e: Expr) -> bool:

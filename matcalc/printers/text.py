@@ -102,7 +102,8 @@ class TextPrinter:
         bottom = ([str(c.denominator)] if c.denominator != 1 else []) + [self.show(f, POSTFIX) for f in den]
         if bottom:
             b = bottom[0] if len(bottom) == 1 else "(" + " ".join(bottom) + ")"
-            if not top and len(chain) == 1:  # exp(x)/sum(exp(x)), not 1/sum(exp(x)) exp(x)
+            powered = isinstance(chain[0], (ir.HadPow, ir.Pow, ir.MatPow, ir.Inverse)) if chain else False
+            if not top and len(chain) == 1 and not powered:  # exp(x)/sum(exp(x)); but 1/2 x .^ -1
                 text = self.show(chain[0], POSTFIX) + "/" + b
                 return ("-" + text, UNARY) if c < 0 else (text, PRODUCT)
             top = [(" ".join(top) or "1") + "/" + b]
