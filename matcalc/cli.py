@@ -196,8 +196,9 @@ def rules_cmd(format: FormatOpt = Format.text):
     if format == Format.json:
         print(json.dumps(table, ensure_ascii=False))
     elif format == Format.latex:
-        for row in table:
-            print(row["latex"])
+        from .report import rules_latex
+
+        print(rules_latex(table))
     elif sys.stdout.isatty():
         from .render import show_rules
 

@@ -7,7 +7,7 @@ form on random inputs that respect the declarations.
 import pytest
 
 from matcalc.check import check
-from matcalc.report import IDENTITIES
+from matcalc.report import IDENTITIES, rules_table
 
 GRADIENTS = [
     # sums, products, transposes
@@ -87,9 +87,24 @@ def test_symmetric_variable_gets_sym_of_the_gradient(expr, wrt):
     assert check(expr, wrt=wrt, declare=[f"{wrt}: symmetric"])["ok"]
 
 
-@pytest.mark.parametrize("name, expr, wrt, command, printed", IDENTITIES)
-def test_rules_table_identities(name, expr, wrt, command, printed):
+TABLE = rules_table()
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[f"{r['kind']} {r['name']}" for r in TABLE])
+def test_every_row_of_matcalc_rules_is_verified(row):
+    """`matcalc rules` shows a worked example per row: printed as stated, and right."""
     from matcalc import diff
 
-    assert diff(expr, wrt=wrt, kind=command).derivative == printed
-    assert check(expr, wrt=wrt, kind=command)["ok"]
+    ex = row["example"]
+    assert diff(ex["expression"], wrt=ex["wrt"], kind=ex["command"]).derivative == ex["result"]
+    assert check(ex["expression"], wrt=ex["wrt"], kind=ex["command"])["ok"]
+
+
+def test_the_rules_table_covers_the_engine_and_the_cheat_sheet():
+    from matcalc import rules
+
+    kinds = [r["kind"] for r in TABLE]
+    assert kinds.count("differential") == len(rules.FORWARD)
+    assert kinds.count("reverse") == len(rules.REVERSE) - 2 + 1  # no kron, vec; plus the squared norm
+    assert kinds.count("entrywise") == len(rules.FPRIME)
+    assert kinds.count("identity") == len(IDENTITIES)
