@@ -205,7 +205,9 @@ def rules_cmd(format: FormatOpt = Format.text):
         show_rules(table)
     else:
         for row in table:
-            print(f"{row['name']}: {row['identity']}")
+            ex = row["example"]
+            print(f"{row['name']} ({row['kind']}): {row['identity']}    "
+                  f"e.g. {ex['command']} {ex['expression']} by {ex['wrt']} = {ex['result']}")
 
 
 def main():

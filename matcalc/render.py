@@ -68,9 +68,11 @@ def show_shapes(report: dict, console: Console | None = None) -> None:
 
 def show_rules(rows: list[dict], console: Console | None = None) -> None:
     console = console or Console()
-    t = Table(title="matcalc rules")
-    for col in ("name", "kind", "identity"):
+    t = Table(title="matcalc rules (each example is checked by the test suite)")
+    for col in ("name", "kind", "identity", "example"):
         t.add_column(col)
     for row in rows:
-        t.add_row(row["name"], row["kind"], Text(row["identity"]))
+        ex = row["example"]
+        t.add_row(row["name"], row["kind"], Text(row["identity"]),
+                  Text(f"{ex['command']} {ex['expression']} by {ex['wrt']} = {ex['result']}", style="dim"))
     console.print(t)
