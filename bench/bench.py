@@ -6,11 +6,13 @@ Uses only the public API (`from matcalc import diff`) and the `matcalc` command.
 
     python bench/bench.py                  # both parts
     python bench/bench.py --skip-startup --sizes 1,2,4,8
+    python bench/bench.py --skip-startup --steps     # the cost and size of --steps traces
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -125,8 +127,9 @@ def _alarm(signum, frame):
     raise Timeout
 
 
-def time_diff(diff, expr: str, wrt: str, timeout: float) -> tuple[float, str]:
-    """Median ms of up to 3 calls (one if slow), and the derivative's text."""
+def time_diff(diff, expr: str, wrt: str, timeout: float, steps: bool = False) -> tuple[float, str]:
+    """Median ms of up to 3 calls (one if slow), and the derivative's text (with
+    `steps`, the JSON of the trace)."""
     times, text = [], ""
     has_alarm = hasattr(signal, "setitimer")
     for _ in range(3):
@@ -135,18 +138,18 @@ def time_diff(diff, expr: str, wrt: str, timeout: float) -> tuple[float, str]:
             signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
             start = time.perf_counter()
-            result = diff(expr, wrt=wrt)
+            result = diff(expr, wrt=wrt, steps=steps)
             times.append((time.perf_counter() - start) * 1000)
         finally:
             if has_alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0)
-        text = str(result.derivative)
+        text = json.dumps(result.steps, ensure_ascii=False) if steps else str(result.derivative)
         if sum(times) > 1000:
             break
     return statistics.median(times), text
 
 
-def bench_scaling(families: list[str], sizes: list[int], timeout: float, show: bool) -> None:
+def bench_scaling(families: list[str], sizes: list[int], timeout: float, show: bool, steps: bool = False) -> None:
     try:
         from matcalc import diff
     except Exception as e:  # the package may not exist yet, or be broken
@@ -157,7 +160,9 @@ def bench_scaling(families: list[str], sizes: list[int], timeout: float, show: b
     except Exception as e:
         print(f"Scaling: warm-up diff(\"x' A x\", wrt=\"x\") failed: {type(e).__name__}: {e}")
 
-    print("Scaling: in-process matcalc.diff(expr, wrt=...), default kind and layout")
+    print(f"Scaling: in-process matcalc.diff(expr, wrt=...{', steps=True' if steps else ''}), default kind and layout")
+    if steps:
+        print("output = characters of the JSON trace")
     print("Doubling the size should about double time and length (linear growth);")
     print("a length ratio that keeps growing means the output grows faster than the input.")
     for name in families:
@@ -169,7 +174,7 @@ def bench_scaling(families: list[str], sizes: list[int], timeout: float, show: b
         for n in sizes:
             expr, wrt = make(n)
             try:
-                ms, text = time_diff(diff, expr, wrt, timeout)
+                ms, text = time_diff(diff, expr, wrt, timeout, steps)
             except Timeout:
                 print(f"{n:>5} {len(expr):>7}  over {timeout:g} s: larger sizes skipped")
                 break
@@ -198,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=30.0,
                    help="seconds one diff call may take before larger sizes are skipped (30)")
     p.add_argument("--show", action="store_true", help="print each input and derivative")
+    p.add_argument("--steps", action="store_true", help="time diff with steps=True; output = the JSON trace")
     p.add_argument("--skip-startup", action="store_true")
     p.add_argument("--skip-scaling", action="store_true")
     args = p.parse_args(argv)
@@ -206,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_startup(args.runs)
     if not args.skip_scaling:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-        bench_scaling(args.family or list(FAMILIES), sizes, args.timeout, args.show)
+        bench_scaling(args.family or list(FAMILIES), sizes, args.timeout, args.show, args.steps)
     return 0
 
 

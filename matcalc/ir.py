@@ -510,11 +510,16 @@ def add(*terms: Expr) -> Expr:
         if t.shape != shape:
             raise ShapeError(f"cannot add {show_shape(shape)} and {show_shape(t.shape)}")
     coeffs: dict[Expr, Fraction] = {}
+    as_is: dict[Expr, Expr] = {}  # a term met once is kept, not rebuilt: sums grow in O(n)
     for t in flat:
         c, rest = split_coeff(t)
         if c != 0 and not isinstance(rest, Zero):
+            if rest in coeffs:
+                as_is.pop(rest, None)
+            else:
+                as_is[rest] = t
             coeffs[rest] = coeffs.get(rest, Fraction(0)) + c
-    out = [mul(const(c), rest) for rest, c in coeffs.items() if c != 0]
+    out = [as_is.get(rest) or mul(const(c), rest) for rest, c in coeffs.items() if c != 0]
     out = _transposes_last(out)
     if not out:
         return zero(shape)

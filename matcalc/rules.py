@@ -171,11 +171,11 @@ def gradient(f: ir.Expr, X: ir.Expr, steps: list | None = None) -> ir.Expr:
     order, depends = _postorder(f, X)
     if f not in depends:
         return zero(X.shape)
-    adjoint: dict[ir.Expr, ir.Expr] = {f: ONE}
+    adjoint: dict[ir.Expr, list] = {f: [ONE]}  # the parts, summed once: O(uses), not O(uses²)
     for u in reversed(order):
         if u is X or u not in adjoint:  # not reached: only used inside a fused rule
             continue
-        G = adjoint[u]
+        G = add(*adjoint[u])
         for child, i, name, identity, vjp in _edges(u):
             if child not in depends:
                 continue
@@ -185,8 +185,8 @@ def gradient(f: ir.Expr, X: ir.Expr, steps: list | None = None) -> ir.Expr:
                 raise AssertionError(f"rule {name} built a bad shape: {e}") from e
             if steps is not None:
                 steps.append(Step(name, identity, u, child, G, part, "reverse", type(u) in BOOKKEEPING, i))
-            adjoint[child] = add(adjoint[child], part) if child in adjoint else part
-    return adjoint[X]
+            adjoint.setdefault(child, []).append(part)
+    return add(*adjoint[X])
 
 
 # -- forward mode: differentials ----------------------------------------------------------
