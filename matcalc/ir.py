@@ -613,7 +613,11 @@ def _simplify_chain(chain: list[Expr]) -> list[Expr]:
             out[-1] = kron(mul(out[-1].a, f.a), mul(out[-1].b, f.b))  # mixed product
             continue
         if out and f.shape[0] == f.shape[1] != 1 and _mat_base(out[-1])[0] is _mat_base(f)[0]:
-            out[-1] = power(_mat_base(f)[0], _mat_base(out[-1])[1] + _mat_base(f)[1])  # Aʲ Aᵏ = Aʲ⁺ᵏ
+            k = _mat_base(out[-1])[1] + _mat_base(f)[1]  # Aʲ Aᵏ = Aʲ⁺ᵏ, inverses as negative powers
+            if k == 0:
+                out.pop()
+            else:
+                out[-1] = power(_mat_base(f)[0], k)
             continue
         if out and _is_vec_row(out[-1]) and isinstance(f, Kron) and \
                 f.b.shape[0] == out[-1].a.a.shape[0] and f.a.shape[0] == out[-1].a.a.shape[1]:
@@ -623,8 +627,8 @@ def _simplify_chain(chain: list[Expr]) -> list[Expr]:
                 out[-1].b.shape[1] == f.a.shape[0] and out[-1].a.shape[1] == f.a.shape[1]:
             out[-1] = vec(mul(out[-1].b, f.a, T(out[-1].a)))  # (P ⊗ Q) vec(M) = vec(Q M Pᵀ)
             continue
-        if out and f.shape[1] == 1 and f.shape[0] != 1 and (
-                (isinstance(f, Ones) and out[-1].shape[0] == 1) or isinstance(out[-1], Ones)):
+        if out and f.shape[1] == 1 and f.shape[0] != 1 and out[-1].shape[0] == 1 and (
+                isinstance(f, Ones) or isinstance(out[-1], Ones)):
             out[-1] = sum_(f if isinstance(out[-1], Ones) else out[-1])  # vᵀ 1 = 1ᵀ v = sum(v)
             continue
         if out and isinstance(out[-1], DiagMat) and f.shape[1] == 1:
@@ -638,7 +642,9 @@ def _simplify_chain(chain: list[Expr]) -> list[Expr]:
 
 
 def _mat_base(e: Expr) -> tuple[Expr, int]:
-    return (e.a, e.k) if isinstance(e, MatPow) else (e, 1)
+    """A square factor as (A, k) with the factor = Aᵏ: A⁻¹ is (A, −1), (A⁻¹)² is (A, −2)."""
+    base, k = (e.a, e.k) if isinstance(e, MatPow) else (e, 1)
+    return (base.a, -k) if isinstance(base, Inverse) else (base, k)
 
 
 def _is_vec_row(e: Expr) -> bool:

@@ -108,3 +108,19 @@ def test_the_rules_table_covers_the_engine_and_the_cheat_sheet():
     assert kinds.count("reverse") == len(rules.REVERSE) - 2 + 1  # no kron, vec; plus the squared norm
     assert kinds.count("entrywise") == len(rules.FPRIME)
     assert kinds.count("identity") == len(IDENTITIES)
+
+
+@pytest.mark.parametrize("expr, wrt, kind, printed", [
+    ("x' X X X^-1 x", "x", "grad", "(X + X') x"),        # A A A⁻¹ = A, whatever the order of merging
+    ("tr(X^-1 X^-1 X^3)", "X", "grad", "I"),
+    ("X^-1 X^2", "X", "jac", "I"),
+    ("tr(X X X)", "X", "grad", "3 (X')^2"),
+    ("y' ones(m, n) x", "x", "grad", "ones(n, m) y"),   # a block of ones is not a row: no sum()
+    ("y' ones(n)", "y", "grad", "ones(n)"),
+    ("(a' x) sum(y)", "x", "grad", "sum(y) a"),
+])
+def test_chain_rewrites_keep_shapes_and_values(expr, wrt, kind, printed):
+    from matcalc import diff
+
+    assert diff(expr, wrt=wrt, kind=kind).derivative == printed
+    assert check(expr, wrt=wrt, kind=kind)["ok"]
