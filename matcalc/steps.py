@@ -176,11 +176,14 @@ def _shape(dims, times: str = "x") -> str:
 
 def chain_lines(s: dict, times: str = "x") -> list[str]:
     """How a reverse step used the chain rule: through which step, with what local Jacobian."""
-    lines = []
-    for e in s.get("chain", []):
+    lines, chain = [], s.get("chain", [])
+    for i, e in enumerate(chain):
         if "through_step" not in e and "term" not in e:
             continue  # straight from f: the Jacobian is the result itself
         via = f"via step {e['through_step']}" if "through_step" in e else f"via f = {e['through']}"
+        uses = [x for x in chain if x["through"] == e["through"]]
+        if len(uses) > 1:  # u twice in p: each use's Jacobian holds the other fixed
+            via += f" (use {sum(x['through'] == e['through'] for x in chain[:i]) + 1} of {len(uses)})"
         term = f";  adds {e['term']}" if "term" in e else ""
         name = "local Jacobian" if len(e["jacobian_of"]) > 50 else "Jacobian " + e["jacobian_of"]
         lines.append(f"{via}, {name} = {e['jacobian']}   [{_shape(e['jacobian_shape'], times)}]{term}")
