@@ -64,14 +64,6 @@ def is_vector(e: "Expr") -> bool:
     return e.shape[1] == 1 and e.shape[0] != 1
 
 
-def is_row(e: "Expr") -> bool:
-    return e.shape[0] == 1 and e.shape[1] != 1
-
-
-def is_matrix(e: "Expr") -> bool:
-    return e.shape[0] != 1 and e.shape[1] != 1
-
-
 def size(shape: Shape) -> Dim:
     return dim_mul(shape[0], shape[1])
 
@@ -715,10 +707,6 @@ def T(a: Expr) -> Expr:
         if all(isinstance(split_coeff(t)[1], (Sym, Transpose, Identity)) for t in a.terms):
             return add(*flipped)  # (A + Bᵀ)ᵀ = Aᵀ + B; (X W − y)ᵀ stays as written
     return Transpose(a)
-
-
-def is_symmetric(a: Expr) -> bool:
-    return a.shape[0] == a.shape[1] and T(a) is a
 
 
 def inv(a: Expr) -> Expr:
