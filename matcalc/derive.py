@@ -123,9 +123,10 @@ def _hessian(F, X, trace):
     return _identify(G, X, trace), "hessian", X.shape[1] != 1
 
 
-def finish(e: ir.Expr, typed: Typed) -> ir.Expr:
-    """Simplify, write the user's definitions by name, and name what is shared."""
+def finish(e: ir.Expr, typed: Typed, taken: set | None = None, names: dict | None = None) -> ir.Expr:
+    """Simplify, write the user's definitions by name, and name what is shared (a trace
+    passes the same `taken` and `names` for every step, so v1 means one thing in it)."""
     e = simplify.simplify(e)
     e = simplify.fold_definitions(e, typed.defs)
-    taken = set(typed.names) | set(typed.defs)
-    return simplify.name_shared(e, taken)
+    taken = set(typed.names) | set(typed.defs) if taken is None else taken
+    return simplify.name_shared(e, taken, names=names)

@@ -129,6 +129,7 @@ _SYMBOLS = {
     "Σⱼ": r"\sum_j ", "−": "-", "′": "'", "σ": r"\sigma", "⟹": r"\implies ", "_": r"\_",
 }
 _WORDS = re.compile(r"[A-Za-z]{2,}")
+_PROSE = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,})*")
 _OPERATORS = {"tr", "det", "logdet", "sum", "diag", "vec", "exp", "log", "sin", "cos", "tan", "tanh", "sqrt",
               "abs", "softplus", "relu", "sign", "step", "softmax", "logsumexp"}
 
@@ -171,7 +172,7 @@ def unicode_latex(text: str) -> str:
                 out.append(rf"\operatorname{{{word}}}")
                 i = m.end()
                 continue
-            m = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,})*").match(text, i)
+            m = _PROSE.match(text, i)
             out.append(rf"\text{{{m.group()}}}")
             i = m.end()
             continue

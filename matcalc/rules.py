@@ -34,7 +34,7 @@ class Step:
     child: ir.Expr | None
     before: ir.Expr | None
     after: ir.Expr
-    mode: str  # "reverse" | "forward" | "layout"
+    mode: str  # "reverse" | "forward"; derive.py adds "identify", "symmetric", "layout"
     bookkeeping: bool = False
     index: int | None = None  # which kid of node the child is; None for a fused rule
 
@@ -346,9 +346,3 @@ def local_jacobian(step: Step) -> ir.Expr:
         d[step.index] = dC
         L = FORWARD[type(u)][2](u, d)
     return vec_jacobian(L, dC)
-
-
-def jacobian(F: ir.Expr, X: ir.Expr, steps: list | None = None) -> ir.Expr:
-    """∂vec(F)/∂vec(X)ᵀ."""
-    dX = placeholder(X)
-    return vec_jacobian(differential(F, X, dX, steps), dX)

@@ -6,8 +6,9 @@ true equation: the derivative of f with u replaced by a free variable. Each edge
 is shown with its local Jacobian ∂p/∂uᵀ and the step of the p it comes through — the
 seed's "derivative by the prediction, Jacobian of XW by W, chain rule". Forward steps
 read d(u) = ... in the direction dX; a last step identifies J or lays the result out.
-Steps name the steps they build on rather than repeating them, so a trace grows
-linearly with the expression.
+A chain line names the step it comes through rather than repeating it, so the number
+of steps grows linearly with the expression; each result is written out in full, so a
+step can be checked on its own.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from . import dims_json, ir, rules
 from .printers.latex import to_latex
 from .printers.numpy import to_numpy
 from .printers.text import to_text, to_text_where
-from .simplify import fold_definitions, name_shared, rewrite, simplify
+from .simplify import rewrite
 
 
 @dataclass
@@ -73,11 +74,13 @@ class _Writer:
         self.taken = set(self.typed.names) | set(self.typed.defs)
         self.names: dict = {}  # shared subexpressions keep one name through the trace
         self.X = d.X.name
+        self.direction = {"d" + d.X.name: ir.Sym("d" + d.X.name, d.X.shape)}  # dX, for numpy
         self.D, self.T = ("∂", "ᵀ") if unicode else ("d", "'")
 
     def finish(self, e: ir.Expr) -> ir.Expr:
-        e = fold_definitions(simplify(e), self.typed.defs)
-        return _plain(name_shared(e, self.taken, names=self.names))
+        from .derive import finish
+
+        return _plain(finish(e, self.typed, self.taken, self.names))
 
     def text(self, e: ir.Expr) -> str:
         return to_text(_plain(e), self.unicode)
@@ -134,24 +137,13 @@ def steps_json(d, include_bookkeeping: bool = False, unicode: bool = False) -> l
             "result": w.where(result),
             "shape": dims_json(result.shape),
             "latex": to_latex(result),
-            "numpy": to_numpy(result, {**w.typed.names, **_directions(result)}),
+            "numpy": to_numpy(result, {**w.typed.names, **w.direction}),
         }
         if entry.mode == "reverse":
             row["chain"] = [_edge(w, s, number, len(entry.steps) > 1) for s in entry.steps]
             number[entry.node] = len(rows) + 1
         rows.append(row)
     return rows
-
-
-def _directions(e: ir.Expr) -> dict:
-    names = {}
-    stack = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, ir.Sym) and x.name.startswith("d"):
-            names.setdefault(x.name, x)
-        stack.extend(x.kids)
-    return names
 
 
 def _edge(w: _Writer, s: rules.Step, number: dict, several: bool) -> dict:
@@ -216,7 +208,7 @@ def steps_latex(r) -> str:
                         rf" = {e['jacobian_latex']} && \text{{Jacobian}} \\")
     rows.append(rf"  \text{{result}} &= {r.latex}")
     rows.append(r"\end{align*}")
-    return "\n".join(rows).replace("∂", r"\mathrm{d}")
+    return "\n".join(rows)
 
 
 def _paren(latex: str, text: str) -> str:
