@@ -13,20 +13,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .ir import MatcalcError
+from .ir import MatcalcError, dims_json
+from .shapes import analyze
 
 __all__ = ["diff", "grad", "jac", "hess", "analyze", "Result", "MatcalcError"]
 __version__ = "0.1.0"
-
-
-def dims_json(shape) -> list:
-    """SPEC §4: [] for a scalar, ["n"] for a column vector, ["m", "n"] otherwise."""
-    r, c = shape
-    if (r, c) == (1, 1):
-        return []
-    if c == 1:
-        return [r]
-    return [r, c]
 
 
 @dataclass
@@ -60,26 +51,6 @@ class Result:
 
     def __str__(self) -> str:
         return self.derivative
-
-
-def analyze(expr: str, declare: Iterable[str] | str = ()):
-    """Parse and type an input: the Typed IR of shapes.py (errors carry the source)."""
-    from . import parse, shapes
-
-    if isinstance(declare, str):
-        declare = [declare]
-    decls = []
-    for d in declare:
-        try:
-            decls.extend(parse.parse_decls(d))
-        except MatcalcError as e:
-            e.source = e.source or d
-            raise
-    try:
-        return shapes.type_input(parse.parse(expr), tuple(decls), expr)
-    except MatcalcError as e:
-        e.source = e.source or expr
-        raise
 
 
 def diff(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "denominator",

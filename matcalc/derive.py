@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from . import ir, rules, simplify
-from .ir import SCALAR, MatcalcError, T
+from . import algebra, ir, rules, simplify
+from .algebra import T
+from .ir import SCALAR, MatcalcError
 from .shapes import Typed
 
 COMMANDS = ("diff", "grad", "jac", "hess")
@@ -49,7 +50,7 @@ def derive(typed: Typed, wrt: str | None, command: str = "diff", layout: str = "
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}")
     X = choose_variable(typed, wrt)
-    F = typed.expr
+    F = simplify.identities(typed.expr)
     trace: list | None = [] if steps else None
     scalar_f, scalar_x = F.shape == SCALAR, X.shape == SCALAR
     if command in ("grad", "hess") and not scalar_f:
@@ -76,7 +77,7 @@ def _note(trace, mode: str, rule: str, identity: str, node, before, after):
 def _gradient(F, X, trace):
     G = simplify.simplify(rules.gradient(F, X, trace))
     if X.symmetric:  # SPEC §3: the gradient among symmetric matrices, sym(G) = (G + Gᵀ)/2
-        S = simplify.simplify(ir.mul(ir.const(Fraction(1, 2)), ir.add(G, T(G))))
+        S = simplify.simplify(algebra.mul(algebra.const(Fraction(1, 2)), algebra.add(G, T(G))))
         G = _note(trace, "symmetric", "symmetric variable", "∇ among symmetric X = sym(G) = (G + Gᵀ)/2", X, G, S)
     return G
 
@@ -88,7 +89,7 @@ def _of_scalar(F, X, command, layout, trace):
     if command == "jac":
         if X.shape[1] == 1:
             return _note(trace, "layout", "row Jacobian", "∂f/∂xᵀ = (∇f)ᵀ", X, G, T(G)), "jacobian", False
-        J = _note(trace, "layout", "row Jacobian", "∂f/∂vec(X)ᵀ = vec(∇f)ᵀ", X, G, T(ir.vec(G)))
+        J = _note(trace, "layout", "row Jacobian", "∂f/∂vec(X)ᵀ = vec(∇f)ᵀ", X, G, T(algebra.vec(G)))
         return J, "jacobian", True
     if layout == "numerator":
         return _note(trace, "layout", "numerator layout", "∂f/∂Xᵀ = (∇f)ᵀ", X, G, T(G)), "gradient", False

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from . import analyze, dims_json
+from .ir import dims_json
+from .shapes import analyze
 from .printers.latex import to_latex
 from .printers.text import to_text
 
@@ -62,6 +63,7 @@ FORWARD_EXAMPLES = {
     "DiagMat": ("diag(x) a", "x", "diag(a)"),
     "DiagVec": ("diag(X)", "X", "kron(ones(1, n), eye(n)) diag(vec(eye(n)))"), "Vec": ("vec(X)", "X", "I"),
     "Ref": ("W2 h where h = tanh(W1 x)", "x", "W2 diag(ones(n) - h .^ 2) W1 where h = tanh(W1 x)"),
+    "log-softmax": ("log(softmax(x))", "x", "I - ones(n) softmax(x)'"),
 }
 REVERSE_EXAMPLES = {
     "Add": ("a' x + b' x", "x", "a + b"), "Mul": ("a' X b", "X", "a b'"), "Transpose": ("a' X' b", "X", "b a'"),
@@ -75,6 +77,7 @@ REVERSE_EXAMPLES = {
     "DiagMat": ("tr(diag(x) A)", "x", "diag(A')"), "DiagVec": ("a' diag(X)", "X", "diag(a)"),
     "Ref": ("||h||^2 where h = A x", "x", "2 A' h where h = A x"),
     "squared norm": ("||A x - b||^2", "x", "2 A' (A x - b)"),
+    "log-softmax": ("-y' log(softmax(x))", "x", "-y + sum(y) softmax(x)"),
 }
 FPRIME_RESULTS = {
     "exp": "exp(x)", "log": "x .^ -1", "sin": "cos(x)", "cos": "-sin(x)", "tan": "ones(n) + tan(x) .^ 2",
@@ -96,8 +99,10 @@ def rules_table() -> list[dict]:
         for node_type, (name, identity, _) in table.items():
             if node_type.__name__ in examples:
                 rows.append(_row(name, kind, identity, command, *examples[node_type.__name__]))
-    name, identity, _ = rules.SQUARED_NORM
-    rows.append(_row(name, "reverse", identity, "grad", *REVERSE_EXAMPLES[name]))
+    for name, identity, _ in (rules.SQUARED_NORM, rules.LOG_SOFTMAX):
+        rows.append(_row(name, "reverse", identity, "grad", *REVERSE_EXAMPLES[name]))
+    name, identity, _ = rules.FORWARD_LOG_SOFTMAX
+    rows.append(_row(name, "differential", identity, "jac", *FORWARD_EXAMPLES[name]))
     for fname, (identity, _) in rules.FPRIME.items():
         rows.append(_row(fname, "entrywise", identity, "grad", f"sum({fname}(x))", "x", FPRIME_RESULTS[fname]))
     for name, expr, wrt, command, result in IDENTITIES:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from . import ir
-from .ir import (
-    ONE, SCALAR, T, add, const, diag, eye, hadamard, hadpow, inner, inv, mul, neg, ones,
-    power, sub, trace, vec, zero,
+from . import algebra, ir
+from .algebra import (
+    T, add, const, diag, eye, hadamard, hadpow, inner, inv, mul, neg, ones, power, sub, trace, vec, zero,
 )
+from .ir import ONE, SCALAR
 
 
 class Unsupported(ir.MatcalcError):
@@ -48,15 +48,15 @@ def _one_minus(u):
 FPRIME = {
     "exp": ("exp′(a) = exp(a)", lambda u, a: u),
     "log": ("log′(a) = 1 ./ a", lambda u, a: hadpow(a, -1)),
-    "sin": ("sin′(a) = cos(a)", lambda u, a: ir.func("cos", a)),
-    "cos": ("cos′(a) = −sin(a)", lambda u, a: neg(ir.func("sin", a))),
+    "sin": ("sin′(a) = cos(a)", lambda u, a: algebra.func("cos", a)),
+    "cos": ("cos′(a) = −sin(a)", lambda u, a: neg(algebra.func("sin", a))),
     "tan": ("tan′(a) = 1 + tan(a)²", lambda u, a: add(ones(a.shape), hadpow(u, 2))),
     "tanh": ("tanh′(a) = 1 − tanh(a)²", lambda u, a: _one_minus(hadpow(u, 2))),
     "sqrt": ("sqrt′(a) = 1/(2 sqrt(a))", lambda u, a: mul(const(Fraction(1, 2)), hadpow(u, -1))),
-    "abs": ("abs′(a) = sign(a)", lambda u, a: ir.func("sign", a)),
+    "abs": ("abs′(a) = sign(a)", lambda u, a: algebra.func("sign", a)),
     "sigmoid": ("σ′(a) = σ(a) ∘ (1 − σ(a))", lambda u, a: hadamard(u, _one_minus(u))),
-    "softplus": ("softplus′(a) = σ(a)", lambda u, a: ir.func("sigmoid", a)),
-    "relu": ("relu′(a) = step(a)", lambda u, a: ir.func("step", a)),
+    "softplus": ("softplus′(a) = σ(a)", lambda u, a: algebra.func("sigmoid", a)),
+    "relu": ("relu′(a) = step(a)", lambda u, a: algebra.func("step", a)),
     "sign": ("sign′(a) = 0 (almost everywhere)", lambda u, a: zero(a.shape)),
     "step": ("step′(a) = 0 (almost everywhere)", lambda u, a: zero(a.shape)),
 }
@@ -122,7 +122,7 @@ REVERSE = {
     ir.Sum: ("sum of entries", "u = sum(A):  ∂f/∂A = g 1 1ᵀ", lambda u, i, G: mul(G, ones(u.a.shape))),
     ir.Norm: ("norm", "u = ‖a‖:  ∂f/∂a = g a/‖a‖", lambda u, i, G: mul(G, power(u, -1), u.a)),
     ir.LogSumExp: (
-        "logsumexp", "u = logsumexp(a):  ∂f/∂a = g softmax(a)", lambda u, i, G: mul(G, ir.softmax(u.a)),
+        "logsumexp", "u = logsumexp(a):  ∂f/∂a = g softmax(a)", lambda u, i, G: mul(G, algebra.softmax(u.a)),
     ),
     ir.Softmax: ("softmax", "s = softmax(a):  ∂f/∂a = s ∘ g − s (sᵀ g)", _vjp_softmax),
     ir.DiagMat: ("diag", "U = diag(a):  ∂f/∂a = diag(G)", lambda u, i, G: diag(G)),
@@ -131,16 +131,34 @@ REVERSE = {
     ir.Ref: ("definition", "h = body:  ∂f/∂(body) = ∂f/∂h", lambda u, i, G: G),
 }
 BOOKKEEPING = {ir.Ref}
-SQUARED_NORM = ("squared norm", "u = ‖a‖²:  ∂f/∂a = 2 g a", lambda u, G: mul(const(2), G, u.a.a))
+SQUARED_NORM = ("squared norm", "u = ‖a‖²:  ∂f/∂a = 2 g a", lambda u, a, G: mul(const(2), G, a))
+LOG_SOFTMAX = ("log-softmax", "u = log(softmax(z)):  ∂f/∂z = g − sum(g) softmax(z)",
+               lambda u, z, G: sub(G, mul(algebra.sum_(G), algebra.softmax(z))))
+
+
+def _body(e: ir.Expr) -> ir.Expr:
+    """What a `where` name stands for: fused rules match through definitions."""
+    while isinstance(e, ir.Ref):
+        e = e.a
+    return e
+
+
+def _fused(u: ir.Expr):
+    """(rule, inner argument) where two nodes are one rule as a person would use it:
+    ‖a‖² rather than 2‖a‖ times a/‖a‖; log∘softmax rather than 1 ./ s through softmax."""
+    if isinstance(u, ir.Pow) and u.k == 2 and isinstance(_body(u.a), ir.Norm):
+        return SQUARED_NORM, _body(u.a).a
+    if isinstance(u, ir.Func) and u.name == "log" and isinstance(_body(u.a), ir.Softmax):
+        return LOG_SOFTMAX, _body(u.a).a
+    return None
 
 
 def _edges(u: ir.Expr):
-    """(child, kid index, rule name, identity, G -> ∂f/∂child) for each edge out of u.
-
-    ‖a‖² is one rule, as a person would use it, rather than 2‖a‖ times a/‖a‖."""
-    if isinstance(u, ir.Pow) and u.k == 2 and isinstance(u.a, ir.Norm):
-        name, identity, rule = SQUARED_NORM
-        yield u.a.a, None, name, identity, lambda G: rule(u, G)
+    """(child, kid index, rule name, identity, G -> ∂f/∂child) for each edge out of u."""
+    fused = _fused(u)
+    if fused:
+        (name, identity, rule), a = fused
+        yield a, None, name, identity, lambda G: rule(u, a, G)
         return
     name, identity, rule = REVERSE[type(u)]
     for i, child in enumerate(u.kids):
@@ -203,7 +221,7 @@ def _d_hadamard(u, d):
 
 def _d_kron(u, d):
     da, db = d
-    return add(ir.kron(da, u.b) if da is not None else None, ir.kron(u.a, db) if db is not None else None)
+    return add(algebra.kron(da, u.b) if da is not None else None, algebra.kron(u.a, db) if db is not None else None)
 
 
 def _d_matpow(u, d):
@@ -228,10 +246,10 @@ FORWARD = {
     ir.Trace: ("trace", "d tr(A) = tr(dA)", lambda u, d: trace(d[0])),
     ir.Det: ("determinant", "d det(A) = det(A) tr(A⁻¹ dA)", lambda u, d: mul(u, trace(mul(inv(u.a), d[0])))),
     ir.LogDet: ("log-determinant", "d logdet(A) = tr(A⁻¹ dA)", lambda u, d: trace(mul(inv(u.a), d[0]))),
-    ir.Sum: ("sum of entries", "d sum(A) = sum(dA)", lambda u, d: ir.sum_(d[0])),
+    ir.Sum: ("sum of entries", "d sum(A) = sum(dA)", lambda u, d: algebra.sum_(d[0])),
     ir.Norm: ("norm", "d‖a‖ = ⟨a, da⟩/‖a‖", lambda u, d: mul(power(u, -1), inner(u.a, d[0]))),
     ir.LogSumExp: (
-        "logsumexp", "d logsumexp(a) = softmax(a)ᵀ da", lambda u, d: inner(ir.softmax(u.a), d[0]),
+        "logsumexp", "d logsumexp(a) = softmax(a)ᵀ da", lambda u, d: inner(algebra.softmax(u.a), d[0]),
     ),
     ir.Softmax: (
         "softmax", "d softmax(a) = s ∘ da − s (sᵀ da)",
@@ -244,6 +262,12 @@ FORWARD = {
 }
 
 
+FORWARD_LOG_SOFTMAX = (
+    "log-softmax", "d log(softmax(z)) = dz − 1 softmax(z)ᵀ dz",
+    lambda u, z, dz: sub(dz, mul(ones(z.shape), inner(algebra.softmax(z), dz))),
+)
+
+
 def differential(F: ir.Expr, X: ir.Expr, dX: ir.Expr, steps: list | None = None) -> ir.Expr:
     """dF when X moves by dX (dX = 1 for a scalar X gives dF/dX)."""
     order, depends = _postorder(F, X)
@@ -253,9 +277,14 @@ def differential(F: ir.Expr, X: ir.Expr, dX: ir.Expr, steps: list | None = None)
     for u in order:
         if u is X:
             continue
-        name, identity, rule = FORWARD[type(u)]
-        dk = [d.get(k) if k in depends else None for k in u.kids]
-        d[u] = rule(u, dk)
+        if _fused(u) and _fused(u)[0] is LOG_SOFTMAX:
+            z = _fused(u)[1]
+            name, identity, rule = FORWARD_LOG_SOFTMAX
+            d[u] = rule(u, z, d[z])
+        else:
+            name, identity, rule = FORWARD[type(u)]
+            dk = [d.get(k) if k in depends else None for k in u.kids]
+            d[u] = rule(u, dk)
         if steps is not None:  # a sum passing one differential through is bookkeeping
             passing = isinstance(u, ir.Add) and d[u] in dk
             steps.append(Step(name, identity, u, None, None, d[u], "forward", type(u) in BOOKKEEPING or passing))
@@ -299,7 +328,7 @@ def _vecjac(u, Jk):
         a, b = fs[i].shape
         left = mul(*scalars, *(fs[j] for j in chain[:k])) if k else mul(*scalars, eye(a))
         right = mul(*(fs[j] for j in chain[k + 1:])) if chain[k + 1:] else eye(b)
-        return mul(ir.kron(T(right), left), Ji)
+        return mul(algebra.kron(T(right), left), Ji)
     if isinstance(u, ir.Transpose):
         m, n = u.a.shape
         return Ji if 1 in (m, n) else mul(ir.Commutation(m, n), Ji)
@@ -314,10 +343,10 @@ def _vecjac(u, Jk):
         return Ji
     if isinstance(u, ir.DiagVec):  # diag(A) = (I ∘ A) 1, so vec: (1ᵀ ⊗ I) diag(vec I)
         n = u.shape[0]
-        return mul(ir.kron(T(ones((n, 1))), eye(n)), diag(vec(eye(n))), Ji)
+        return mul(algebra.kron(T(ones((n, 1))), eye(n)), diag(vec(eye(n))), Ji)
     if isinstance(u, ir.DiagMat):  # diag(a) = I ∘ (a 1ᵀ), so vec: diag(vec I) (1 ⊗ I)
         n = u.shape[0]
-        return mul(diag(vec(eye(n))), ir.kron(ones((n, 1)), eye(n)), Ji)
+        return mul(diag(vec(eye(n))), algebra.kron(ones((n, 1)), eye(n)), Ji)
     if isinstance(u, ir.Kron):
         return mul(_kron_vec(u, i), Ji)
     raise AssertionError(f"{type(u).__name__} is not linear in dX")  # pragma: no cover
@@ -328,10 +357,10 @@ def _kron_vec(u: ir.Kron, i: int) -> ir.Expr:
     so ∂vec(A ⊗ B)/∂vec(A)ᵀ = P (I_pq ⊗ vec B) and ∂/∂vec(B)ᵀ = P (vec A ⊗ I_rs)."""
     (p, q), (r, s) = u.a.shape, u.b.shape
     K = eye(p) if 1 in (s, p) else ir.Commutation(s, p)
-    P = ir.kron(ir.kron(eye(q), K), eye(r))
+    P = algebra.kron(algebra.kron(eye(q), K), eye(r))
     if i == 0:
-        return mul(P, ir.kron(eye(ir.size(u.a.shape)), vec(u.b)))
-    return mul(P, ir.kron(vec(u.a), eye(ir.size(u.b.shape))))
+        return mul(P, algebra.kron(eye(ir.size(u.a.shape)), vec(u.b)))
+    return mul(P, algebra.kron(vec(u.a), eye(ir.size(u.b.shape))))
 
 
 def local_jacobian(step: Step) -> ir.Expr:

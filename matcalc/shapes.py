@@ -8,10 +8,12 @@ in order of appearance and builds the IR through the smart constructors.
 from __future__ import annotations
 
 import re
+from typing import Iterable
 from dataclasses import dataclass, field
 
-from . import ir
+from . import algebra, ir
 from .ir import MatcalcError
+from . import parse
 from .parse import Decl, Parsed, Syntax
 
 FRESH_NAMES = ["n", "m", "p", "q", "r", "s", "k", "l", "d", "t", "u", "v", "w"]
@@ -448,29 +450,29 @@ class _Builder:
             return self._call(e, [])
         a = [self.ir[id(x)] for x in e.args if isinstance(x, Syntax)]
         if k == "number":
-            return ir.const(e.args[0])
+            return algebra.const(e.args[0])
         if k == "name":
             name = e.args[0]
             if name == "I":
                 s = self.t.shapes[id(e)]
-                return ir.eye(self.resolve(s[0]))
+                return algebra.eye(self.resolve(s[0]))
             if name in self.typed.defs:
                 return self.typed.defs[name]
             return self.typed.names[name]
         simple = {
-            "add": lambda: ir.add(a[0], a[1]),
-            "sub": lambda: ir.sub(a[0], a[1]),
-            "neg": lambda: ir.neg(a[0]),
-            "matmul": lambda: ir.mul(a[0], a[1]),
-            "hadamard": lambda: ir.hadamard(a[0], a[1]),
-            "hadamard_div": lambda: ir.hadamard(a[0], ir.hadpow(a[1], -1)),
-            "div": lambda: ir.mul(a[0], ir.power(a[1], -1)),
-            "kron": lambda: ir.kron(a[0], a[1]),
-            "transpose": lambda: ir.T(a[0]),
-            "inverse_transpose": lambda: ir.inv(ir.T(a[0])),
-            "power": lambda: ir.power(a[0], e.args[1]),
-            "entrywise_power": lambda: ir.hadpow(a[0], e.args[1]),
-            "norm": lambda: ir.norm(a[0]),
+            "add": lambda: algebra.add(a[0], a[1]),
+            "sub": lambda: algebra.sub(a[0], a[1]),
+            "neg": lambda: algebra.neg(a[0]),
+            "matmul": lambda: algebra.mul(a[0], a[1]),
+            "hadamard": lambda: algebra.hadamard(a[0], a[1]),
+            "hadamard_div": lambda: algebra.hadamard(a[0], algebra.hadpow(a[1], -1)),
+            "div": lambda: algebra.mul(a[0], algebra.power(a[1], -1)),
+            "kron": lambda: algebra.kron(a[0], a[1]),
+            "transpose": lambda: algebra.T(a[0]),
+            "inverse_transpose": lambda: algebra.inv(algebra.T(a[0])),
+            "power": lambda: algebra.power(a[0], e.args[1]),
+            "entrywise_power": lambda: algebra.hadpow(a[0], e.args[1]),
+            "norm": lambda: algebra.norm(a[0]),
         }
         if k in simple:
             return simple[k]()
@@ -485,15 +487,33 @@ class _Builder:
                 return ir.Commutation(self.resolve(m), self.resolve(n))
             shape = (self.resolve(s[0]), self.resolve(s[1]))
             if fn == "eye":
-                return ir.eye(shape[0])
-            return ir.ones(shape) if fn == "ones" else ir.zero(shape)
+                return algebra.eye(shape[0])
+            return algebra.ones(shape) if fn == "ones" else algebra.zero(shape)
         table = {
-            "tr": ir.trace, "det": ir.det, "logdet": ir.logdet, "inv": ir.inv, "diag": ir.diag,
-            "sum": ir.sum_, "norm2": ir.norm, "vec": ir.vec, "softmax": ir.softmax,
-            "logsumexp": ir.logsumexp,
+            "tr": algebra.trace, "det": algebra.det, "logdet": algebra.logdet, "inv": algebra.inv, "diag": algebra.diag,
+            "sum": algebra.sum_, "norm2": algebra.norm, "vec": algebra.vec, "softmax": algebra.softmax,
+            "logsumexp": algebra.logsumexp,
         }
         if fn == "kron":
-            return ir.kron(a[0], a[1])
+            return algebra.kron(a[0], a[1])
         if fn in table:
             return table[fn](a[0])
-        return ir.func(fn, a[0])
+        return algebra.func(fn, a[0])
+
+
+def analyze(expr: str, declare: Iterable[str] | str = ()):
+    """Parse and type an input: the Typed IR of shapes.py (errors carry the source)."""
+    if isinstance(declare, str):
+        declare = [declare]
+    decls = []
+    for d in declare:
+        try:
+            decls.extend(parse.parse_decls(d))
+        except MatcalcError as e:
+            e.source = e.source or d
+            raise
+    try:
+        return type_input(parse.parse(expr), tuple(decls), expr)
+    except MatcalcError as e:
+        e.source = e.source or expr
+        raise

@@ -1,17 +1,195 @@
-"""Named rewrites that bring a result to the form a careful person writes.
+"""The simplifier: named identities, factoring, definitions folded back, sharing named.
 
-The smart constructors in ir.py already merge like terms, collect scalars and drop
-identities; here are the rewrites that look across terms (factoring A x + Aᵀ x into
-(A + Aᵀ) x), folding the user's definitions back in, and naming shared subexpressions
-so that a result prints in linear size. Every pass is memoized over the DAG.
+Every rewrite that needs a name is a Rule here, stating its identity; the engine applies
+them bottom-up to a fixpoint and can record each application, so `--all-steps` shows
+it. Canonical form (algebra.py) is what every node already satisfies. Folding the
+user's definitions back in and naming shared subexpressions keep a result's printed
+size linear in its DAG. Imports ir and algebra.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Callable
 
-from . import ir
+from . import algebra, ir
+from .algebra import T, hadamard, kron, mul, power, sum_, trace, vec
 from .ir import SCALAR
 
+MAX_REWRITES = 10_000  # per simplification: a rule set that loops is a bug, not a hang
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named identity; `fn` gives the rewritten node, or None where it does not apply."""
+
+    name: str
+    identity: str
+    fn: Callable
+
+
+@dataclass(frozen=True)
+class Applied:
+    rule: Rule
+    before: ir.Expr
+    after: ir.Expr
+
+
+def _body(e: ir.Expr) -> ir.Expr:
+    """What a definition stands for: rules match through `where` names."""
+    while isinstance(e, ir.Ref):
+        e = e.a
+    return e
+
+
+# -- identities between neighbours in a matrix chain: fn(left, right) -> factors or None ------
+
+def _mat_base(e: ir.Expr) -> tuple[ir.Expr, int]:
+    """A square factor as (A, k) with the factor = Aᵏ: A⁻¹ is (A, −1), (A⁻¹)² is (A, −2)."""
+    base, k = (e.a, e.k) if isinstance(e, ir.MatPow) else (e, 1)
+    return (base.a, -k) if isinstance(base, ir.Inverse) else (base, k)
+
+
+def _inverse_cancels(l, r):
+    if (isinstance(r, ir.Inverse) and r.a is l) or (isinstance(l, ir.Inverse) and l.a is r):
+        return [algebra.eye(l.shape[0])]
+
+
+def _powers_merge(l, r):
+    if r.shape[0] == r.shape[1] != 1 and _mat_base(l)[0] is _mat_base(r)[0]:
+        (A, j), (_, k) = _mat_base(l), _mat_base(r)
+        return [power(A, j + k)]
+
+
+def _mixed_product(l, r):
+    if isinstance(l, ir.Kron) and isinstance(r, ir.Kron) and \
+            l.a.shape[1] == r.a.shape[0] and l.b.shape[1] == r.b.shape[0]:
+        return [kron(mul(l.a, r.a), mul(l.b, r.b))]
+
+
+def _vec_row_kron(l, r):
+    if isinstance(l, ir.Transpose) and isinstance(l.a, ir.Vec) and isinstance(r, ir.Kron):
+        M = l.a.a
+        if r.b.shape[0] == M.shape[0] and r.a.shape[0] == M.shape[1]:
+            return [T(vec(mul(T(r.b), M, r.a)))]
+
+
+def _kron_vec(l, r):
+    if isinstance(l, ir.Kron) and isinstance(r, ir.Vec):
+        M = r.a
+        if l.b.shape[1] == M.shape[0] and l.a.shape[1] == M.shape[1]:
+            return [vec(mul(l.b, M, T(l.a)))]
+
+
+def _sum_by_ones(l, r):
+    if ir.is_vector(r) and l.shape[0] == 1 and (isinstance(l, ir.Ones) or isinstance(r, ir.Ones)):
+        return [sum_(r if isinstance(l, ir.Ones) else l)]
+
+
+def _diag_times_vector(l, r):
+    if isinstance(l, ir.DiagMat) and r.shape[1] == 1:
+        return [hadamard(l.a, r)]
+    if isinstance(r, ir.DiagMat) and l.shape[0] == 1:
+        return [T(hadamard(T(l), r.a))]
+
+
+CHAIN_RULES = [
+    Rule("inverse cancels", "A A⁻¹ = A⁻¹ A = I", _inverse_cancels),
+    Rule("powers merge", "Aʲ Aᵏ = Aʲ⁺ᵏ", _powers_merge),
+    Rule("mixed product", "(A ⊗ B)(C ⊗ D) = A C ⊗ B D", _mixed_product),
+    Rule("vec and kron", "vec(M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ", _vec_row_kron),
+    Rule("kron and vec", "(P ⊗ Q) vec(M) = vec(Q M Pᵀ)", _kron_vec),
+    Rule("sum as a product", "vᵀ 1 = 1ᵀ v = sum(v)", _sum_by_ones),
+    Rule("diagonal times a vector", "diag(v) w = v ∘ w,  wᵀ diag(v) = (w ∘ v)ᵀ", _diag_times_vector),
+]
+
+
+def _in_chain(e: ir.Mul):
+    """The first chain rule that applies to two neighbours, and the product it gives."""
+    scalars = [f for f in e.factors if f.shape == SCALAR]
+    chain = [f for f in e.factors if f.shape != SCALAR]
+    for i in range(len(chain) - 1):
+        for rule in CHAIN_RULES:
+            out = rule.fn(chain[i], chain[i + 1])
+            if out is not None:
+                return rule, mul(*scalars, *chain[:i], *out, *chain[i + 2:])
+    return None
+
+
+# -- identities of one node: fn(node) -> node or None ------------------------------------------
+
+def _trace_of_sum(e):
+    a = _body(e.a)
+    if isinstance(a, ir.Add):
+        return algebra.add(*(trace(t) for t in a.terms))
+
+
+def _cyclic_trace(e):
+    a = _body(e.a)
+    if isinstance(a, ir.Mul) and a.factors[0].shape[1] == 1:
+        return mul(*a.factors[1:], a.factors[0])
+
+
+def _trace_of_diag(e):
+    a = _body(e.a)
+    if isinstance(a, ir.DiagMat):
+        return sum_(a.a)
+
+
+def _square(e: ir.Expr) -> bool:
+    return e.shape[0] == e.shape[1]
+
+
+def _of_kron(op):
+    def fn(e):
+        a = _body(e.a)
+        if isinstance(a, ir.Kron) and (op is not trace or (_square(a.a) and _square(a.b))):
+            return mul(op(a.a), op(a.b))
+    return fn
+
+
+def _diag_of_outer(e):
+    a = _body(e.a)
+    if isinstance(a, ir.Mul) and len(a.factors) == 2 and ir.is_vector(a.factors[0]):
+        return hadamard(a.factors[0], T(a.factors[1]))
+
+
+def _exp_of_log(e):
+    a = _body(e.a)
+    if e.name == "exp" and isinstance(a, ir.Func) and a.name == "log":
+        return a.a
+
+
+def _det_of_inverse(e):
+    a = _body(e.a)
+    if isinstance(a, ir.Inverse):
+        return power(algebra.det(a.a), -1)
+
+
+def _logdet_of_inverse(e):
+    a = _body(e.a)
+    if isinstance(a, ir.Inverse):
+        return algebra.neg(algebra.logdet(a.a))
+
+
+NODE_RULES = {
+    ir.Trace: [
+        Rule("trace is linear", "tr(A + B) = tr(A) + tr(B)", _trace_of_sum),
+        Rule("cyclic trace", "tr(a bᵀ C) = bᵀ C a", _cyclic_trace),
+        Rule("trace of a diagonal", "tr(diag(v)) = sum(v)", _trace_of_diag),
+        Rule("trace of a Kronecker product", "tr(A ⊗ B) = tr(A) tr(B)", _of_kron(trace)),
+    ],
+    ir.Sum: [Rule("sum of a Kronecker product", "sum(A ⊗ B) = sum(A) sum(B)", _of_kron(sum_))],
+    ir.Norm: [Rule("norm of a Kronecker product", "‖A ⊗ B‖ = ‖A‖ ‖B‖", _of_kron(algebra.norm))],
+    ir.DiagVec: [Rule("diagonal of an outer product", "diag(a bᵀ) = a ∘ b", _diag_of_outer)],
+    ir.Func: [Rule("exp of log", "exp(log(a)) = a", _exp_of_log)],
+    ir.Det: [Rule("determinant of an inverse", "det(A⁻¹) = 1/det(A)", _det_of_inverse)],
+    ir.LogDet: [Rule("log-determinant of an inverse", "logdet(A⁻¹) = −logdet(A)", _logdet_of_inverse)],
+}
+IDENTITIES = CHAIN_RULES + [r for rules in NODE_RULES.values() for r in rules]
+
+
+# -- the engine ------------------------------------------------------------------------------
 
 def rewrite(e: ir.Expr, fn) -> ir.Expr:
     """Rebuild bottom-up: fn(old, new) gets each node as it was and with rewritten kids."""
@@ -23,16 +201,72 @@ def rewrite(e: ir.Expr, fn) -> ir.Expr:
             continue
         if done:
             kids = tuple(memo[k] for k in node.kids)
-            new = node if kids == node.kids else node.rebuild(kids)
-            memo[node] = fn(node, new)
+            memo[node] = fn(node, algebra.rebuild(node, kids))
             continue
         stack.append((node, True))
         stack.extend((k, False) for k in node.kids if k not in memo)
     return memo[e]
 
 
-def simplify(e: ir.Expr) -> ir.Expr:
-    return rewrite(e, lambda old, new: factor(new))
+class _Simplifier:
+    """Bottom-up to a fixpoint: each node's kids are settled, then its own rules run, and
+    whatever a rule builds is settled in turn."""
+
+    def __init__(self, factoring: bool, log: list | None):
+        self.factoring, self.log = factoring, log
+        self.memo: dict[ir.Expr, ir.Expr] = {}
+        self.budget = MAX_REWRITES
+
+    def __call__(self, e: ir.Expr) -> ir.Expr:
+        stack = [(e, False)]
+        while stack:
+            node, done = stack.pop()
+            if node in self.memo:
+                continue
+            if done:
+                new = algebra.rebuild(node, tuple(self.memo[k] for k in node.kids))
+                self.memo[node] = self.memo[new] = self.settle(new)
+                continue
+            stack.append((node, True))
+            stack.extend((k, False) for k in node.kids if k not in self.memo)
+        return self.memo[e]
+
+    def settle(self, e: ir.Expr) -> ir.Expr:
+        applied = self.first(e)
+        if applied is None:
+            return e
+        rule, out = applied
+        self.budget -= 1
+        if self.budget < 0:
+            raise AssertionError(f"the simplifier did not settle (last rule: {rule.name})")
+        if self.log is not None:
+            self.log.append(Applied(rule, e, out))
+        return self(out)
+
+    def first(self, e: ir.Expr):
+        if isinstance(e, ir.Mul):
+            found = _in_chain(e)
+            if found:
+                return found
+        for rule in NODE_RULES.get(type(e), ()):
+            out = rule.fn(e)
+            if out is not None and out is not e:
+                return rule, out
+        if self.factoring and isinstance(e, ir.Add):
+            out = factor(e)
+            if out is not e:
+                return FACTOR, out
+        return None
+
+
+def identities(e: ir.Expr, log: list | None = None) -> ir.Expr:
+    """The named identities alone: what differentiation starts from."""
+    return _Simplifier(False, log)(e)
+
+
+def simplify(e: ir.Expr, log: list | None = None) -> ir.Expr:
+    """The named identities and factoring: what a result is printed from."""
+    return _Simplifier(True, log)(e)
 
 
 # -- factoring sums --------------------------------------------------------------------------
@@ -54,6 +288,9 @@ def factor(e: ir.Expr) -> ir.Expr:
     return _factor_scalars(e)
 
 
+FACTOR = Rule("factor", "A x + B x = (A + B) x;  A x + A y = A (x + y);  2 a + 2 b = 2 (a + b)", factor)
+
+
 def _factor_side(terms, side):
     """Group terms whose chains end (side=-1) or start (side=0) with the same factor."""
     groups: dict[ir.Expr, list] = {}
@@ -69,13 +306,13 @@ def _factor_side(terms, side):
     for t in members:
         scalars, chain = _parts(t)
         rest = chain[:-1] if side == -1 else chain[1:]
-        rests.append(ir.mul(*scalars, *rest))
-    inner = factor(ir.add(*rests))
-    combined = ir.mul(inner, common) if side == -1 else ir.mul(common, inner)
+        rests.append(algebra.mul(*scalars, *rest))
+    inner = factor(algebra.add(*rests))
+    combined = algebra.mul(inner, common) if side == -1 else algebra.mul(common, inner)
     others = [t for t in terms if t not in members]
     if not others:
         return combined
-    return factor(ir.add(combined, *others)) if len(others) > 1 else ir.add(combined, *others)
+    return factor(algebra.add(combined, *others)) if len(others) > 1 else algebra.add(combined, *others)
 
 
 def _factor_scalars(e: ir.Add) -> ir.Expr:
@@ -93,8 +330,8 @@ def _factor_scalars(e: ir.Add) -> ir.Expr:
     for t in e.terms:
         k, rest = ir.split_coeff(t)
         scalars, chain = _parts(rest)
-        out.append(ir.mul(ir.const(k / c), *(s for s in scalars if s not in common), *chain))
-    return ir.mul(ir.const(c), *sorted(common, key=lambda s: s.serial), ir.add(*out))
+        out.append(algebra.mul(algebra.const(k / c), *(s for s in scalars if s not in common), *chain))
+    return algebra.mul(algebra.const(c), *sorted(common, key=lambda s: s.key), algebra.add(*out))
 
 
 # -- definitions -----------------------------------------------------------------------------

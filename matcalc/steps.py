@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import dims_json, ir, rules
+from . import algebra, ir, rules
+from .ir import dims_json
 from .printers.latex import to_latex
 from .printers.numpy import to_numpy
 from .printers.text import to_text, to_text_where
@@ -126,7 +127,7 @@ def steps_json(d, include_bookkeeping: bool = False, unicode: bool = False) -> l
                 number[entry.node] = number[entry.steps[0].node]
             continue
         last = entry.steps[-1]
-        result = w.finish(ir.add(*(s.after for s in entry.steps)) if entry.mode == "reverse" else last.after)
+        result = w.finish(algebra.add(*(s.after for s in entry.steps)) if entry.mode == "reverse" else last.after)
         row = {
             "rule": ", ".join(dict.fromkeys(s.rule for s in entry.steps)),
             "identity": "; ".join(dict.fromkeys(s.identity for s in entry.steps)),

@@ -104,8 +104,8 @@ def test_the_rules_table_covers_the_engine_and_the_cheat_sheet():
     from matcalc import rules
 
     kinds = [r["kind"] for r in TABLE]
-    assert kinds.count("differential") == len(rules.FORWARD)
-    assert kinds.count("reverse") == len(rules.REVERSE) - 2 + 1  # no kron, vec; plus the squared norm
+    assert kinds.count("differential") == len(rules.FORWARD) + 1  # plus log-softmax
+    assert kinds.count("reverse") == len(rules.REVERSE) - 2 + 2  # no kron, vec; plus the two fused rules
     assert kinds.count("entrywise") == len(rules.FPRIME)
     assert kinds.count("identity") == len(IDENTITIES)
 

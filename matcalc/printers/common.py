@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .. import ir
+from .. import algebra, ir
 
 SUM, PRODUCT, UNARY, POSTFIX, ATOM = 1, 2, 3, 4, 5
 
@@ -18,7 +18,7 @@ def split_product(e: ir.Mul):
         elif f.shape != ir.SCALAR:
             chain.append(f)
         elif isinstance(f, ir.Pow) and f.k < 0:
-            den.append(ir.power(f.a, -f.k))
+            den.append(algebra.power(f.a, -f.k))
         else:
             num.append(f)
     return c, num, den, chain

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from .. import ir
+from .. import algebra, ir
 from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, definitions, split_product
 
 GREEK = {
@@ -82,7 +82,7 @@ class LatexPrinter:
         for i, t in enumerate(e.terms):
             c, _ = ir.split_coeff(t)
             if i and c < 0:
-                out.append(" - " + self.show(ir.neg(t), PRODUCT))
+                out.append(" - " + self.show(algebra.neg(t), PRODUCT))
             else:
                 out.append((" + " if i else "") + self.show(t, PRODUCT))
         return "".join(out), SUM

@@ -9,7 +9,7 @@ from __future__ import annotations
 import keyword
 from fractions import Fraction
 
-from .. import ir
+from .. import algebra, ir
 
 FUNCS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
@@ -117,7 +117,7 @@ class NumpyPrinter:
         out = self.paren(e.terms[0])
         for t in e.terms[1:]:
             negative = ir.split_coeff(t)[0] < 0
-            out += f" - {self.paren(ir.neg(t))}" if negative else f" + {self.paren(t)}"
+            out += f" - {self.paren(algebra.neg(t))}" if negative else f" + {self.paren(t)}"
         return out
 
     def v_Mul(self, e):

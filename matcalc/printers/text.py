@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .. import ir
+from .. import algebra, ir
 from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, definitions, split_product
 
 ASCII = {"T": "'", "inv": "^-1", "invT": "^-T", "had": " .* ", "hdiv": " ./ ", "norm": ("||", "||")}
@@ -88,7 +88,7 @@ class TextPrinter:
         for i, t in enumerate(e.terms):
             c, _ = ir.split_coeff(t)
             if i and c < 0:
-                parts.append(" - " + self.show(ir.neg(t), PRODUCT))
+                parts.append(" - " + self.show(algebra.neg(t), PRODUCT))
             elif i:
                 parts.append(" + " + self.show(t, PRODUCT))
             else:
@@ -129,7 +129,7 @@ class TextPrinter:
         parts = []
         for i, f in enumerate(e.factors):
             if i and isinstance(f, ir.HadPow) and f.k < 0:
-                parts.append(self.sym["hdiv"] + self.show(ir.hadpow(f.a, -f.k), POSTFIX))
+                parts.append(self.sym["hdiv"] + self.show(algebra.hadpow(f.a, -f.k), POSTFIX))
             else:
                 parts.append((self.sym["had"] if i else "") + self.show(f, POSTFIX))
         return "".join(parts), PRODUCT
