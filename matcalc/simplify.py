@@ -110,7 +110,7 @@ def _in_chain(e: ir.Mul):
     chain = [f for f in e.factors if f.shape != SCALAR]
     for i in range(len(chain) - 1):
         for rule in CHAIN_RULES:
-            out = rule.fn(chain[i], chain[i + 1])
+            out = rule.fn(_body(chain[i]), _body(chain[i + 1]))
             if out is not None:
                 return rule, mul(*scalars, *chain[:i], *out, *chain[i + 2:])
     return None
@@ -172,7 +172,24 @@ def _logdet_of_inverse(e):
         return algebra.neg(algebra.logdet(a.a))
 
 
+def _kron_bilinear(e):
+    """The first two Kronecker terms that share a factor, merged."""
+    terms = e.terms
+    for i, s in enumerate(terms):
+        for j in range(i + 1, len(terms)):
+            t = terms[j]
+            if isinstance(s, ir.Kron) and isinstance(t, ir.Kron):
+                if s.a is t.a and s.b.shape == t.b.shape:
+                    merged = kron(s.a, algebra.add(s.b, t.b))
+                elif s.b is t.b and s.a.shape == t.a.shape:
+                    merged = kron(algebra.add(s.a, t.a), s.b)
+                else:
+                    continue
+                return algebra.add(*terms[:i], merged, *terms[i + 1:j], *terms[j + 1:])
+
+
 NODE_RULES = {
+    ir.Add: [Rule("kron is bilinear", "A ⊗ B + A ⊗ C = A ⊗ (B + C)", _kron_bilinear)],
     ir.Trace: [
         Rule("trace is linear", "tr(A + B) = tr(A) + tr(B)", _trace_of_sum),
         Rule("cyclic trace", "tr(a bᵀ C) = bᵀ C a", _cyclic_trace),
