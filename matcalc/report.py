@@ -47,66 +47,22 @@ def shapes_report(expr: str, declare=()) -> dict:
     }
 
 
-# One worked example per rule: (expression, --wrt, the derivative as matcalc prints it).
-# Differential rules are shown on `jac` (forward mode), reverse rules on `grad`.
-FORWARD_EXAMPLES = {
-    "Add": ("A x + b", "x", "A"), "Mul": ("A X B", "X", "kron(B', A)"),
-    "Transpose": ("X'", "X", "commutation(n, m)"), "Inverse": ("X^-1", "X", "-kron(X^-T, X^-1)"),
-    "MatPow": ("X^2", "X", "kron(X', eye(n)) + kron(eye(n), X)"), "Pow": ("(a' x)^3 b", "x", "3 (a' x)^2 b a'"),
-    "Hadamard": ("x .* y", "x", "diag(y)"), "HadPow": ("x .^ 3", "x", "3 diag(x .^ 2)"),
-    "Func": ("exp(x)", "x", "diag(exp(x))"),
-    "Kron": ("kron(X, B)", "X", "kron(kron(eye(m), commutation(q, n)), eye(p)) kron(eye(m*n), vec(B))"),
-    "Trace": ("tr(A X) b", "X", "b vec(A')'"), "Det": ("det(X) a", "X", "det(X) a vec(X^-T)'"),
-    "LogDet": ("logdet(X) a", "X", "a vec(X^-T)'"), "Sum": ("sum(X) a", "X", "a ones(1, m*n)"),
-    "Norm": ("||x|| a", "x", "1/||x|| a x'"), "LogSumExp": ("logsumexp(x) a", "x", "a softmax(x)'"),
-    "Softmax": ("softmax(x)", "x", "diag(softmax(x)) - softmax(x) softmax(x)'"),
-    "DiagMat": ("diag(x) a", "x", "diag(a)"),
-    "DiagVec": ("diag(X)", "X", "kron(ones(1, n), eye(n)) diag(vec(eye(n)))"), "Vec": ("vec(X)", "X", "I"),
-    "Ref": ("W2 h where h = tanh(W1 x)", "x", "W2 diag(ones(n) - h .^ 2) W1 where h = tanh(W1 x)"),
-    "log-softmax": ("log(softmax(x))", "x", "I - ones(n) softmax(x)'"),
-}
-REVERSE_EXAMPLES = {
-    "Add": ("a' x + b' x", "x", "a + b"), "Mul": ("a' X b", "X", "a b'"), "Transpose": ("a' X' b", "X", "b a'"),
-    "Inverse": ("a' X^-1 b", "X", "-X^-T a b' X^-T"), "MatPow": ("tr(X^3)", "X", "3 (X')^2"),
-    "Pow": ("(a' x)^3", "x", "3 (a' x)^2 a"), "Hadamard": ("sum(x .* y .* x)", "x", "2 (y .* x)"),
-    "HadPow": ("sum(x .^ 3)", "x", "3 x .^ 2"), "Func": ("sum(exp(A x))", "x", "A' exp(A x)"),
-    "Trace": ("tr(A X)", "X", "A'"), "Det": ("det(X)", "X", "det(X) X^-T"), "LogDet": ("logdet(X)", "X", "X^-T"),
-    "Sum": ("sum(A X)", "X", "A' ones(n, p)"), "Norm": ("||x||", "x", "x/||x||"),
-    "LogSumExp": ("logsumexp(W x)", "W", "softmax(W x) x'"),
-    "Softmax": ("a' softmax(x)", "x", "softmax(x) .* a - (softmax(x)' a) softmax(x)"),
-    "DiagMat": ("tr(diag(x) A)", "x", "diag(A')"), "DiagVec": ("a' diag(X)", "X", "diag(a)"),
-    "Ref": ("||h||^2 where h = A x", "x", "2 A' h where h = A x"),
-    "squared norm": ("||A x - b||^2", "x", "2 A' (A x - b)"),
-    "log-softmax": ("-y' log(softmax(x))", "x", "-y + sum(y) softmax(x)"),
-}
-FPRIME_RESULTS = {
-    "exp": "exp(x)", "log": "x .^ -1", "sin": "cos(x)", "cos": "-sin(x)", "tan": "ones(n) + tan(x) .^ 2",
-    "tanh": "ones(n) - tanh(x) .^ 2", "sqrt": "1/2 sqrt(x) .^ -1", "abs": "sign(x)",
-    "sigmoid": "sigmoid(x) .* (ones(n) - sigmoid(x))", "softplus": "sigmoid(x)", "relu": "step(x)",
-    "sign": "zeros(n)", "step": "zeros(n)",
-}
+_COMMAND = {"differential": "jac", "reverse": "grad"}  # where each kind of rule shows its example
 
 
 def rules_table() -> list[dict]:
-    """The engine's own rules, each with a worked example, then the classic identities.
-
-    Rows whose rule only refuses (a gradient through kron or vec) are left out."""
+    """The engine's own rules, each with the worked example beside it in rules.py, then
+    the classic identities. A rule that only refuses (a gradient through kron or vec)
+    has no row."""
     from . import rules
 
-    rows = []
-    for table, kind, examples, command in ((rules.FORWARD, "differential", FORWARD_EXAMPLES, "jac"),
-                                           (rules.REVERSE, "reverse", REVERSE_EXAMPLES, "grad")):
-        for node_type, (name, identity, _) in table.items():
-            if node_type.__name__ in examples:
-                rows.append(_row(name, kind, identity, command, *examples[node_type.__name__]))
-    for name, identity, _ in (rules.SQUARED_NORM, rules.LOG_SOFTMAX):
-        rows.append(_row(name, "reverse", identity, "grad", *REVERSE_EXAMPLES[name]))
-    name, identity, _ = rules.FORWARD_LOG_SOFTMAX
-    rows.append(_row(name, "differential", identity, "jac", *FORWARD_EXAMPLES[name]))
-    for fname, (identity, _) in rules.FPRIME.items():
-        rows.append(_row(fname, "entrywise", identity, "grad", f"sum({fname}(x))", "x", FPRIME_RESULTS[fname]))
+    rows = [_row(r.name, "differential", r.d) for r in rules.RULES.values()]
+    rows += [_row(r.name, "reverse", r.vjp) for r in rules.RULES.values() if isinstance(r.vjp, rules.Rule)]
+    rows += [_row(f.name, f.kind, f.rule) for f in rules.FUSED]
+    for fname, (identity, _, result) in rules.FPRIME.items():
+        rows.append(_dict(fname, "entrywise", identity, "grad", f"sum({fname}(x))", "x", result))
     for name, expr, wrt, command, result in IDENTITIES:
-        row = _row(name, "identity", f"{command} {expr} by {wrt} = {result}", command, expr, wrt, result)
+        row = _dict(name, "identity", f"{command} {expr} by {wrt} = {result}", command, expr, wrt, result)
         row["latex"] = to_latex(analyze(expr).expr) + r" \;\to\; " + to_latex(analyze(result).expr)
         rows.append(row)
     return rows
@@ -121,7 +77,11 @@ def rules_latex(rows: list[dict]) -> str:
     return "\n".join(blocks)
 
 
-def _row(name, kind, identity, command, expr, wrt, result) -> dict:
+def _row(name, kind, rule) -> dict:
+    return _dict(name, kind, rule.identity, _COMMAND[kind], *rule.example)
+
+
+def _dict(name, kind, identity, command, expr, wrt, result) -> dict:
     return {"name": name, "kind": kind, "identity": identity, "latex": unicode_latex(identity),
             "example": {"command": command, "expression": expr, "wrt": wrt, "result": result}}
 
