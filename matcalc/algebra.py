@@ -126,9 +126,13 @@ def mul(*factors: Expr) -> Expr:
     chain = _lift_scalars(chain, scalars)
     if not chain and shape != SCALAR:
         chain = [eye(shape[0])]
+    if shape == SCALAR and chain and scalars:  # α (x' x): a scalar chain among scalars is one factor
+        scalars, chain = scalars + [Mul(tuple(chain))], []
     scalars = _merge_powers(scalars)
     if any(is_zero(f) for f in scalars):
         return zero(shape)
+    if shape == SCALAR and len(scalars) == 1 and isinstance(scalars[0], Mul):  # 2 x' x, one way only
+        scalars, chain = [], list(scalars[0].factors)
     out = ([const(c)] if c != 1 else []) + scalars + chain
     if not out:
         return ONE

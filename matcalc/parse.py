@@ -57,11 +57,13 @@ def _grammar_text() -> str:
     return repo.read_text(encoding="utf-8")
 
 
-_OPERAND_END = {"NAME", "NUMBER", "RPAR", "RBRACE", "QUOTE", "RNORM", "NORM_SUB", "T", "INT"}
+_OPERAND_END = {"NAME", "NUMBER", "RPAR", "RBRACE", "QUOTE", "RNORM", "NORM_SUB", "T", "INT", "SUPERSCRIPT"}
+MAX_DIGITS = 300  # numbers are exact fractions: 1e99999999 would be a hundred-million-digit integer
 
 
 class _NormBars:
-    """Tell opening from closing norm bars, which the grammar alone cannot.
+    """Tell opening from closing norm bars, which the grammar alone cannot, and refuse
+    a number run into another (`1.2.3`), which the lexer would read as a product.
 
     A bar closes when a norm is the innermost open bracket and an operand just ended;
     otherwise it opens. So `||a|| ||b||` is a product, and inside a norm a nested
@@ -73,8 +75,12 @@ class _NormBars:
     def process(self, stream):
         from lark import Token
 
-        stack, prev = [], None
+        stack, prev, last = [], None, None
         for tok in stream:
+            if tok.type == "NUMBER" and last is not None and last.type == "NUMBER" \
+                    and last.end_pos == tok.start_pos:
+                raise MatcalcError(f"malformed number {last.value + tok.value!r}", last.column)
+            last = tok
             if tok.type == "NORMBAR":
                 if stack and stack[-1] == "norm" and prev in _OPERAND_END:
                     stack.pop()
@@ -139,6 +145,10 @@ def _parse(text: str, start: str):
 
 
 def _number(tok) -> Fraction:
+    mantissa, _, exponent = str(tok).lower().partition("e")
+    if len(mantissa) > MAX_DIGITS or (exponent and abs(int(exponent)) > MAX_DIGITS):
+        raise MatcalcError(f"number {str(tok)[:20]}{'...' if len(tok) > 20 else ''} is too large "
+                           f"(at most {MAX_DIGITS} digits or 1e{MAX_DIGITS})", tok.column)
     return Fraction(str(tok))
 
 
@@ -253,6 +263,12 @@ class _Build:
             return self._node("inverse_transpose", (a,), op.column)
         return self._node("power", (a, k), op.column)
 
+    def superscript(self, meta, a, sup):
+        if sup.value == "⁻ᵀ":
+            return self._node("inverse_transpose", (a,), sup.column)
+        k = int(sup.value.translate(_SUPERSCRIPT_DIGITS))
+        return self._node("power", (a, Fraction(k)), sup.column)
+
     def entrywise_power(self, meta, a, op, p):
         kind, k = p
         if kind != "k":
@@ -285,6 +301,9 @@ class _Build:
 
     def norm(self, meta, _open, e, _close, sub=None):
         return self._node("norm", (e,), _open.column)
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 
 
 def _dim(tok):

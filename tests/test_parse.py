@@ -1,0 +1,65 @@
+"""The language as the parser reads it (SPEC §1): each form against a plainer spelling of
+the same expression, and each malformed input against the error and column it gets."""
+
+import pytest
+
+from matcalc import MatcalcError
+from matcalc.shapes import analyze
+
+
+def same(a: str, b: str, declare=()) -> bool:
+    """Two spellings of one expression give one IR node (nodes are interned)."""
+    return analyze(a, declare).expr is analyze(b, declare).expr
+
+
+@pytest.mark.parametrize("written, meaning", [
+    # precedence: sums, products, unary minus, postfix
+    ("a' x + b' x", "(a' x) + (b' x)"),
+    ("-x' A x", "-(x' A x)"),
+    ("A x .* y", "(A x) .* y"),
+    ("x' A^-1 x", "x' (A^-1) x"),
+    ("2x", "2 * x"),
+    ("A*B x", "A B x"),
+    ("A @ x", "A x"),
+    # a number never takes the dot of an entrywise operator (MATLAB reads it so)
+    ("2.*x", "2 .* x"),
+    ("X^2.*X^2", "X^2 .* X^2"),
+    ("A.^2.*B", "(A .^ 2) .* B"),
+    ("x./2", "x ./ 2"),
+    ("x.^.5", "x .^ 0.5"),
+    ("0.5 x", "1/2 x"),
+    ("1e-3 x", "1/1000 x"),
+    # what a terminal prints reads back
+    ("xᵀ A x", "x' A x"),
+    ("‖x‖²", "||x||^2"),
+    ("x' S⁻¹ x", "x' S^-1 x"),
+    ("x' S⁻ᵀ x", "x' S^-T x"),
+    ("tr(X³)", "tr(X^3)"),
+    ("x ∘ y", "x .* y"),
+    ("x ⊙ y", "x .* y"),
+    ("A ⊗ B", "kron(A, B)"),
+    # transposes and inverses in every spelling
+    ("x^T", "x'"), ("x^⊤", "x'"), ("x^{T}", "x'"),
+    ("A^{-1}", "A^-1"), ("A^{-T}", "A^-T"), ("A^(-1)", "inv(A)"),
+    ("s^{1/3}", "s^(1/3)"),
+])
+def test_a_form_means_what_its_plain_spelling_means(written, meaning):
+    assert same(written, meaning)
+
+
+@pytest.mark.parametrize("text, message, column", [
+    ("1.2.3 x' x", "malformed number '1.2.3'", 1),
+    ("x' x ./ 2.", "unexpected character '.'", 10),
+    ("1e99999999 x' x", "too large", 1),
+    ("x' 12345678901234567890123456789" + "0" * 300 + " x", "too large", 4),
+    ("x' A x +", "unexpected end of input", 9),
+    ("(x' A x", "unexpected end of input", 8),
+    ("x' A x)", "unexpected ')'", 7),
+    ("x $ y", "unexpected character '$'", 3),
+    ("", "empty expression", 1),
+])
+def test_malformed_input_is_refused_at_its_column(text, message, column):
+    with pytest.raises(MatcalcError) as err:
+        analyze(text)
+    assert message in err.value.message
+    assert err.value.column == column
