@@ -41,7 +41,7 @@ def _first_name(text):
 
 
 @pytest.mark.parametrize("typed, echoed", [
-    ("x' x + x' x", "2 (x' x)"),             # like terms
+    ("x' x + x' x", "2 x' x"),               # like terms
     ("(A')' x", "A x"),                      # double transpose
     ("2 * 3 x", "6 x"),                      # constants
     ("A I x", "A x"),                        # identity matrices
