@@ -6,7 +6,10 @@ the path of a plain `diff` imports this module.
 """
 from __future__ import annotations
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover - numpy is a dependency; a broken install still gets a message
+    np = None
 
 from . import ir
 from .printers.numpy import py_name, to_numpy
@@ -194,6 +197,8 @@ def _hessian(f_code: str, values: dict, X: ir.Sym, h: float = 1e-4) -> np.ndarra
 def check(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "denominator",
           declare=(), trials: int = 3, seed: int = 0, tol: float = 1e-5) -> dict:
     """Compare the symbolic derivative with finite differences on random inputs."""
+    if np is None:  # pragma: no cover
+        raise ir.MatcalcError("matcalc check needs NumPy: pip install numpy")
     from . import diff
 
     result = diff(expr, wrt=wrt, kind=kind, layout=layout, declare=declare)
