@@ -36,7 +36,7 @@ class Result:
     variables: dict
     steps: list | None = None
     derivation: object = field(default=None, repr=False, compare=False)
-    all_steps: bool = field(default=False, repr=False, compare=False)  # bookkeeping steps kept
+    trace: object = field(default=None, repr=False, compare=False)  # trace.Trace: `steps` and Rich print it
 
     def to_json(self) -> dict:
         out = {k: getattr(self, k) for k in (
@@ -74,16 +74,18 @@ def diff(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "d
     variables = {
         name: {"shape": dims_json(s.shape), "symmetric": s.symmetric} for name, s in typed.names.items()
     }
-    step_list = None
+    trace = step_list = None
     if steps or all_steps:
-        from .steps import steps_json
+        from .printers.steps import steps_json
+        from .trace import build
 
-        step_list = steps_json(d, include_bookkeeping=all_steps)
+        trace = build(d, all_steps)
+        step_list = steps_json(trace)
     return Result(
         input=expr, wrt=d.X.name, layout=layout, kind=d.kind,
         expression=to_text_where(typed.expr), derivative=to_text_where(d.result),
         latex=to_latex(d.result), numpy=numpy_code, shape=dims_json(d.result.shape),
-        variables=variables, steps=step_list, derivation=d, all_steps=all_steps,
+        variables=variables, steps=step_list, derivation=d, trace=trace,
     )
 
 

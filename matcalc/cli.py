@@ -97,19 +97,19 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
             else:
                 print(r.derivative)
                 if steps or all_steps:
-                    from .steps import steps_text
+                    from .printers.steps import steps_text
 
                     sys.stdout.flush()
-                    print(steps_text(r), file=sys.stderr)
+                    print(steps_text(r.trace), file=sys.stderr)
 
     ok = all([_guarded(one, line, fmt) for line in _inputs(expr)])
     raise typer.Exit(0 if ok else 1)
 
 
 def _latex_steps(r) -> str:
-    from .steps import steps_latex
+    from .printers.steps import steps_latex
 
-    return steps_latex(r)
+    return steps_latex(r.trace)
 
 
 def _command(name: str, doc: str):

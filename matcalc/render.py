@@ -1,6 +1,7 @@
-"""Rich renderables for a terminal: the result panel, the shapes table, the rules table.
+"""Rich renderables for a terminal: the result panel, the steps, shapes and rules tables.
 
-Only this module imports rich, and only when standard output is a terminal.
+Only this module imports rich, and only when standard output is a terminal. The steps
+table prints the Result's own trace, so a terminal never derives the trace twice.
 """
 from __future__ import annotations
 
@@ -29,26 +30,27 @@ def show_result(r, console: Console | None = None) -> None:
     body.add_row("shape", Text(f"{_shape(r.shape)}  ({r.kind}, {r.layout} layout"
                                f"{', vec form ∂vec(F)/∂vec(X)ᵀ' if d.vec_form else ''})"))
     console.print(Panel(body, title=f"∂/∂{r.wrt}", title_align="left", expand=False))
-    if r.steps:
-        console.print(steps_table(r))
+    if r.trace is not None and r.trace.steps:
+        console.print(steps_table(r.trace))
 
 
-def steps_table(r) -> Table:
-    """One row per step: the rule and its identity, the equation, the chain-rule factors."""
-    from .steps import chain_lines, steps_json
+def steps_table(trace) -> Table:
+    """One row per step of the trace diff() built: the rule and its identity, the equation,
+    the chain-rule factors, all printed in Unicode from the same IR as the JSON."""
+    from .printers.steps import chain_lines, equation, identity, rule, shape_text
 
-    t = Table(title=f"steps   f = {to_text_where(r.derivation.typed.expr, unicode=True)}", title_justify="left", show_lines=True)
+    t = Table(title=f"steps   f = {to_text_where(trace.f, unicode=True)}", title_justify="left", show_lines=True)
     t.add_column("#", justify="right")
     t.add_column("rule")
     t.add_column("step")
     t.add_column("shape")
-    for i, s in enumerate(steps_json(r.derivation, r.all_steps, unicode=True), 1):
-        cell = Text(f"{s['expression']} = {s['result']}", style="bold")
-        for line in chain_lines(s, "×"):
+    for i, s in enumerate(trace.steps, 1):
+        cell = Text(equation(s, unicode=True), style="bold")
+        for line in chain_lines(s, unicode=True):
             cell.append("\n" + line, style="dim")
-        rule = Text(s["rule"])
-        rule.append("\n" + s["identity"], style="dim")
-        t.add_row(str(i), rule, cell, _shape(s["shape"]))
+        name = Text(rule(s))
+        name.append("\n" + identity(s), style="dim")
+        t.add_row(str(i), name, cell, shape_text(s.shape, unicode=True))
     return t
 
 

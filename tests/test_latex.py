@@ -12,7 +12,7 @@ import pytest
 
 from matcalc import diff
 from matcalc.report import rules_latex, rules_table
-from matcalc.steps import steps_latex
+from matcalc.printers.steps import steps_latex
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from identities import IDENTITIES  # noqa: E402
@@ -31,7 +31,7 @@ def test_latex_output_compiles(tmp_path):
     parts = [rules_latex(rules_table())]
     for kind, expr, wrt in TRACES:
         r = diff(expr, wrt=wrt, kind=kind, steps=True)
-        parts += [steps_latex(r), rf"\[ {r.latex} \]"]
+        parts += [steps_latex(r.trace), rf"\[ {r.latex} \]"]
     for row in IDENTITIES:  # every result of the identity suite, as `--format latex` prints it
         if not row.error:
             r = diff(row.expr, wrt=row.wrt, kind=row.command, layout=row.layout, declare=row.declare)
