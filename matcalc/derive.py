@@ -50,8 +50,8 @@ def derive(typed: Typed, wrt: str | None, command: str = "diff", layout: str = "
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}")
     X = choose_variable(typed, wrt)
-    F = simplify.identities(typed.expr)
     trace: list | None = [] if steps else None
+    F = _simplified(typed.expr, trace, simplify.identities)
     scalar_f, scalar_x = F.shape == SCALAR, X.shape == SCALAR
     if command in ("grad", "hess") and not scalar_f:
         raise MatcalcError(f"{command} needs a scalar expression, and this one is {ir.show_shape(F.shape)}")
@@ -74,10 +74,19 @@ def _note(trace, mode: str, rule: str, identity: str, node, before, after):
     return after
 
 
+def _simplified(e, trace, simplifier=simplify.simplify):
+    """simplifier(e); with a trace, each named identity applied is a bookkeeping step in it."""
+    log = [] if trace is not None else None
+    out = simplifier(e, log)
+    for a in log or ():
+        trace.append(rules.Step(a.rule.name, a.rule.identity, a.before, None, a.before, a.after, "simplify", True))
+    return out
+
+
 def _gradient(F, X, trace):
-    G = simplify.simplify(rules.gradient(F, X, trace))
+    G = _simplified(rules.gradient(F, X, trace), trace)
     if X.symmetric:  # SPEC §3: the gradient among symmetric matrices, sym(G) = (G + Gᵀ)/2
-        S = simplify.simplify(algebra.mul(algebra.const(Fraction(1, 2)), algebra.add(G, T(G))))
+        S = _simplified(algebra.mul(algebra.const(Fraction(1, 2)), algebra.add(G, T(G))), trace)
         G = _note(trace, "symmetric", "symmetric variable", "∇ among symmetric X = sym(G) = (G + Gᵀ)/2", X, G, S)
     return G
 
@@ -100,7 +109,7 @@ def _identify(F, X, trace):
     """J from vec(dF) = J vec(dX): the differential, read off."""
     dX = rules.placeholder(X)
     dF = rules.differential(F, X, dX, trace)
-    J = simplify.simplify(rules.vec_jacobian(dF, dX))
+    J = _simplified(rules.vec_jacobian(dF, dX), trace)
     return _note(trace, "identify", "identification", "vec(dF) = J vec(dX)  ⟹  ∂vec(F)/∂vec(X)ᵀ = J", F, dF, J)
 
 

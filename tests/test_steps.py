@@ -203,3 +203,60 @@ def test_a_trace_grows_linearly():
         for _ in range(k):
             body = f"tanh({body})"
         assert len(diff(f"sum({body})", wrt="W0", kind="grad", steps=True).steps) == k + 2
+
+
+def test_a_trace_is_computed_once(monkeypatch):
+    """The JSON rows and the terminal's table print one Trace: no local Jacobian twice."""
+    import io
+
+    from rich.console import Console
+
+    from matcalc import rules, trace
+    from matcalc.render import show_result
+
+    builds, jacobians = [], []
+    build, local_jacobian = trace.build, rules.local_jacobian
+    monkeypatch.setattr(trace, "build", lambda *a: builds.append(a) or build(*a))
+    monkeypatch.setattr(rules, "local_jacobian", lambda s: jacobians.append(s) or local_jacobian(s))
+    r = diff("1/N ||X W - y||^2", wrt="W", kind="grad", steps=True)
+    show_result(r, Console(file=io.StringIO(), width=100, color_system=None))
+    assert len(builds) == 1
+    assert len(jacobians) == sum(len(s.get("chain", [])) for s in r.steps)
+
+
+def test_a_traces_json_grows_linearly_per_step():
+    """sum(tanh(... tanh(W0 x))): each step is written out in full so that it can be
+    checked alone, so a step's JSON grows with the chain and the trace has k + 2 of them;
+    doubling k at most doubles the JSON per step (quadratic in all, never exponential)."""
+    import json
+
+    per_step = []
+    for k in (8, 16, 32):
+        body = "W0 x"
+        for _ in range(k):
+            body = f"tanh({body})"
+        steps = diff(f"sum({body})", wrt="W0", kind="grad", steps=True).steps
+        per_step.append(len(json.dumps(steps, ensure_ascii=False)) / len(steps))
+    assert all(1.2 < b / a < 2.1 for a, b in zip(per_step, per_step[1:])), per_step
+
+
+def test_simplifications_are_bookkeeping_steps():
+    """--all-steps also shows each named identity the simplifier applied, as before = after."""
+    from matcalc import simplify
+
+    names = {r.name for r in simplify.IDENTITIES} | {simplify.FACTOR.name}
+    for expr, wrt in (("tr(a b' X)", "X"), ("x' A x", "x")):
+        short = diff(expr, wrt=wrt, kind="grad", steps=True).steps
+        full = diff(expr, wrt=wrt, kind="grad", all_steps=True).steps
+        shown = [s for s in full if s["mode"] == "simplify"]
+        assert shown and all(s["rule"] in names and s["expression"] == s["of"] for s in shown)
+        assert not any(s["mode"] == "simplify" for s in short)
+        assert full[-1]["result"] == short[-1]["result"]  # the trace still ends in the answer
+
+
+def test_the_left_hand_side_follows_the_layout():
+    """Numerator layout of a matrix variable is ∂f/∂Xᵀ; a row Jacobian is ∂f/∂vec(X)ᵀ."""
+    numerator = diff("tr(A X)", wrt="X", layout="numerator", steps=True).steps[-1]
+    assert numerator["rule"] == "numerator layout" and numerator["expression"] == "df/dX'"
+    row = diff("tr(A X)", wrt="X", kind="jac", steps=True).steps[-1]
+    assert row["rule"] == "row Jacobian" and row["expression"] == "df/dvec(X)'"
