@@ -175,7 +175,7 @@ class _Builder:
             same = [j for j, t in enumerate(entry.steps) if t.node is s.node]
             J = self.finish(rules.local_jacobian(s))
             term = self.finish(s.after) if several else None
-            out.append(Edge(s.node, jacobian_lhs(s.node, s.child), J, self.number.get(s.node), term,
+            out.append(Edge(s.node, _jacobian_lhs(s.node, s.child), J, self.number.get(s.node), term,
                             same.index(i) + 1, len(same)))
         return tuple(out)
 
@@ -197,6 +197,6 @@ class _Builder:
         return Lhs(u, X)  # a Jacobian turned to the denominator layout
 
 
-def jacobian_lhs(p: ir.Expr, u: ir.Expr) -> Lhs:
+def _jacobian_lhs(p: ir.Expr, u: ir.Expr) -> Lhs:
     """∂p/∂uᵀ, or ∂vec(p)/∂vec(u)ᵀ when either is a matrix."""
     return Lhs(p, u, vec=not (1 in p.shape and 1 in u.shape), row=True)

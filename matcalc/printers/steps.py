@@ -39,7 +39,7 @@ class _Text:
     def __init__(self, unicode: bool = False):
         self.unicode = unicode
         self.T, self.times = ("ᵀ", "×") if unicode else ("'", "x")
-        self.symbols = {"∂": "∂" if unicode else "d", "d": "d", "": ""}
+        self.symbols = {"∂": "∂" if unicode else "d", "d": "d"}
 
     def expr(self, e: ir.Expr) -> str:
         return to_text(e, self.unicode)
@@ -92,7 +92,8 @@ class _Latex:
 
 
 def left_side(lhs: Lhs, fmt) -> str:
-    """∂f/∂(u), d(u), d(u)/dt, ∂vec(F)/∂vec(X)ᵀ, ...: one reading of Lhs for every format."""
+    """∂f/∂(u), d(u), d(u)/dt, ∂vec(F)/∂vec(X)ᵀ, ...: one reading of Lhs for every format;
+    _Text and _Latex only say how a name, a vec, a d and a fraction are written."""
     if not lhs.symbol:
         return fmt.expr(lhs.num)
     wrap = fmt.vec if lhs.vec else fmt.of
