@@ -1,14 +1,17 @@
 """Syntax tree -> typed IR: declarations, naming defaults, dimension unification.
 
 Pass 1 gives every name a kind (declared, forced by how it is used, or by the naming
-convention of SPEC §2) and walks the tree unifying dimensions, reporting a clash with
-the operator's column and both shapes. Pass 2 names the free dimensions (n, m, p, ...)
-in order of appearance and builds the IR through the smart constructors.
+convention of SPEC §2) and walks the tree unifying dimensions with SHAPE_RULES, one per
+construct, reporting a clash with the operator's column and both shapes. Pass 2 names
+the free dimensions (n, m, p, ...) in order of appearance and builds the IR with BUILD.
+FUNCTIONS is the one list of function names: arity, shape rule, IR constructor.
+Imports ir, algebra and parse.
 """
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from functools import partial
+from typing import Callable, Iterable
 from dataclasses import dataclass, field
 
 from . import algebra, ir
@@ -17,8 +20,6 @@ from . import parse
 from .parse import Decl, Parsed, Syntax
 
 FRESH_NAMES = ["n", "m", "p", "q", "r", "s", "k", "l", "d", "t", "u", "v", "w"]
-MATRIX_FUNCS = {"tr", "det", "logdet", "inv", "diag", "sum", "norm2", "kron", "vec", "softmax", "logsumexp"}
-SIZE_FUNCS = {"ones", "zeros", "eye", "commutation"}
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "eps", "zeta", "eta", "theta", "iota", "kappa",
     "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
@@ -119,7 +120,258 @@ class _Dims:
         return v
 
 
+# -- shape rules: (typer, Syntax node, its arguments' shapes as dim-id pairs) -> shape ----
+
+def _scalar(t, *_):
+    return (t.dims.one, t.dims.one)
+
+
+def _keep(t, e, args):
+    """The shape of the (first) argument, unchanged."""
+    return args[0]
+
+
+def _same_shape(t, a, b, message, column):
+    t.unify_or(a[0], b[0], message, column)
+    t.unify_or(a[1], b[1], message, column)
+
+
+def _name(t, e, args):
+    name = e.args[0]
+    if name == "I":
+        v = t.fresh()
+        return (v, v)
+    if name in t.defs:
+        return t.shapes[id(t.defs[name])]
+    return t.name_shape(name)
+
+
+def _add(t, e, args):
+    a, b = args
+    op = "add" if e.kind == "add" else "subtract"
+    message = lambda: f"cannot {op} {t.show(a)} and {t.show(b)}"
+    if t.is_scalar(a) != t.is_scalar(b):
+        raise MatcalcError(message(), e.column)
+    _same_shape(t, a, b, message, e.column)
+    return a
+
+
+def _matmul(t, e, args):
+    a, b = args
+    if t.is_scalar(a):
+        return b
+    if t.is_scalar(b):
+        return a
+    t.unify_or(a[1], b[0], lambda: f"cannot multiply {t.show(a)} and {t.show(b)}", e.column)
+    return (a[0], b[1])
+
+
+def _hadamard(t, e, args):
+    """A .* B, or a scalar stretched over the other side."""
+    a, b = args
+    if t.is_scalar(a) or t.is_scalar(b):
+        return b if t.is_scalar(a) else a
+    _same_shape(t, a, b, lambda: f"cannot multiply entrywise {t.show(a)} and {t.show(b)}", e.column)
+    return a
+
+
+def _hadamard_div(t, e, args):
+    """A ./ B, or A divided by a scalar; a scalar divided entrywise by a matrix is refused."""
+    a, b = args
+    if t.is_scalar(b):
+        return b if t.is_scalar(a) else a
+    if t.is_scalar(a):
+        raise MatcalcError(f"cannot divide the scalar entrywise by {t.show(b)}", e.column)
+    _same_shape(t, a, b, lambda: f"cannot multiply entrywise {t.show(a)} and {t.show(b)}", e.column)
+    return a
+
+
+def _div(t, e, args):
+    a, b = args
+    if not t.is_scalar(b):
+        raise MatcalcError(f"cannot divide by {t.show(b)}: `/` divides by a scalar (use ./ entrywise)", e.column)
+    return a
+
+
+def _kron(t, e, args):
+    a, b = args
+    return (t.dims.product(a[0], b[0]), t.dims.product(a[1], b[1]))
+
+
+def _inverse_transpose(t, e, args):
+    t.square(args[0], "an inverse", e.column)
+    return args[0]
+
+
+def _power(t, e, args):
+    a, k = args[0], e.args[1]
+    if t.is_scalar(a):
+        return a
+    if k.denominator != 1:
+        raise MatcalcError(f"cannot raise {t.show(a)} to the non-integer power {k}", e.column)
+    t.square(a, "a matrix power", e.column)
+    return a
+
+
+def _call(t, e, args):
+    """A function: its argument count checked, then its own shape rule."""
+    fn, n = e.args[0], len(e.args) - 1
+    f = FUNCTIONS[fn]
+    if n not in f.arity:
+        counts = " or ".join(map(str, f.arity))
+        raise MatcalcError(f"{fn} takes {counts} argument{'' if f.arity == (1,) else 's'}, not {n}", e.column)
+    if f.kind == "size":
+        args = [t.size_arg(a) for a in e.args[1:]]
+    return f.shape(t, e, args)
+
+
+SHAPE_RULES = {
+    "number": _scalar,
+    "name": _name,
+    "add": _add,
+    "sub": _add,
+    "neg": _keep,
+    "matmul": _matmul,
+    "hadamard": _hadamard,
+    "hadamard_div": _hadamard_div,
+    "div": _div,
+    "kron": _kron,
+    "transpose": lambda t, e, args: (args[0][1], args[0][0]),
+    "inverse_transpose": _inverse_transpose,
+    "power": _power,
+    "entrywise_power": _keep,
+    "norm": _scalar,
+    "call": _call,
+}
+
+
+# -- the functions of the language: one row each -------------------------------------------
+# A size function's shape rule gets the dim ids of its size arguments, and its constructor
+# their resolved dimensions; any other function gets its arguments' shapes, then their IR.
+
+def _square_to_scalar(t, e, args):
+    t.square(args[0], e.args[0], e.column)
+    return _scalar(t)
+
+
+def _square(t, e, args):
+    t.square(args[0], e.args[0], e.column)
+    return args[0]
+
+
+def _diag(t, e, args):
+    """diag(v) is a square matrix, diag(A) the vector of A's diagonal."""
+    a, dims = args[0], t.dims
+    if t.is_scalar(a):
+        return a
+    if dims.find(a[1]) == dims.find(dims.one):
+        return (a[0], a[0])
+    t.square(a, "diag", e.column)
+    return (a[0], dims.one)
+
+
+def _vector(t, e, args):
+    a = args[0]
+    if t.dims.find(a[1]) != t.dims.find(t.dims.one) or t.is_scalar(a):
+        raise MatcalcError(f"{e.args[0]} needs a vector, not {t.show(a)}", e.column)
+    return a
+
+
+def _vector_to_scalar(t, e, args):
+    _vector(t, e, args)
+    return _scalar(t)
+
+
+def _vec(t, e, args):
+    return (t.dims.product(*args[0]), t.dims.one)
+
+
+def _ones(t, e, sizes):
+    return (sizes[0], sizes[1] if len(sizes) == 2 else t.dims.one)
+
+
+def _commutation(t, e, sizes):
+    s = t.dims.product(sizes[0], sizes[1])
+    return (s, s)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function name of the language: what it is, how many arguments it takes, its
+    shape rule and its IR constructor. Matrix-function names cannot be declared."""
+
+    kind: str  # "matrix", "entrywise" or "size" (its arguments are dimensions)
+    arity: tuple[int, ...]
+    shape: Callable
+    build: Callable
+
+
+def _entrywise(name: str) -> Function:
+    """exp, tanh, ...: the shape of the argument, and a Func node."""
+    return Function("entrywise", (1,), _keep, partial(algebra.func, name))
+
+
+FUNCTIONS = {
+    "tr":          Function("matrix", (1,), _square_to_scalar, algebra.trace),
+    "det":         Function("matrix", (1,), _square_to_scalar, algebra.det),
+    "logdet":      Function("matrix", (1,), _square_to_scalar, algebra.logdet),
+    "inv":         Function("matrix", (1,), _square, algebra.inv),
+    "diag":        Function("matrix", (1,), _diag, algebra.diag),
+    "sum":         Function("matrix", (1,), _scalar, algebra.sum_),
+    "norm2":       Function("matrix", (1,), _scalar, algebra.norm),
+    "kron":        Function("matrix", (2,), _kron, algebra.kron),
+    "vec":         Function("matrix", (1,), _vec, algebra.vec),
+    "softmax":     Function("matrix", (1,), _vector, algebra.softmax),
+    "logsumexp":   Function("matrix", (1,), _vector_to_scalar, algebra.logsumexp),
+    "exp":         _entrywise("exp"),
+    "log":         _entrywise("log"),
+    "sin":         _entrywise("sin"),
+    "cos":         _entrywise("cos"),
+    "tan":         _entrywise("tan"),
+    "tanh":        _entrywise("tanh"),
+    "sqrt":        _entrywise("sqrt"),
+    "abs":         _entrywise("abs"),
+    "sigmoid":     _entrywise("sigmoid"),
+    "softplus":    _entrywise("softplus"),
+    "relu":        _entrywise("relu"),
+    "sign":        _entrywise("sign"),
+    "step":        _entrywise("step"),
+    "ones":        Function("size", (1, 2), _ones, lambda r, c=1: algebra.ones((r, c))),
+    "zeros":       Function("size", (1, 2), _ones, lambda r, c=1: algebra.zero((r, c))),
+    "eye":         Function("size", (1,), lambda t, e, sizes: (sizes[0], sizes[0]), algebra.eye),
+    "commutation": Function("size", (2,), _commutation, ir.Commutation),
+}
+RESERVED = {"I"} | {name for name, f in FUNCTIONS.items() if f.kind == "matrix"}
+
+
+def _sized(e: Syntax) -> bool:
+    """A call whose arguments are sizes, not expressions: the walks do not enter them."""
+    return e.kind == "call" and FUNCTIONS[e.args[0]].kind == "size"
+
+
+# -- pass 2: each construct's smart constructor, called with the node's arguments as IR -----
+
+BUILD = {
+    "number": algebra.const,
+    "add": algebra.add,
+    "sub": algebra.sub,
+    "neg": algebra.neg,
+    "matmul": algebra.mul,
+    "hadamard": algebra.hadamard,
+    "hadamard_div": lambda a, b: algebra.hadamard(a, algebra.hadpow(b, -1)),
+    "div": lambda a, b: algebra.mul(a, algebra.power(b, -1)),
+    "kron": algebra.kron,
+    "transpose": algebra.T,
+    "inverse_transpose": lambda a: algebra.inv(algebra.T(a)),
+    "power": algebra.power,
+    "entrywise_power": algebra.hadpow,
+    "norm": algebra.norm,
+}
+
+
 class _Typer:
+    """Pass 1: declarations, each name's kind, and the dimensions unified over the tree."""
+
     def __init__(self, parsed: Parsed, decls: tuple[Decl, ...], source: str):
         self.parsed = parsed
         self.source = source
@@ -136,7 +388,7 @@ class _Typer:
 
     # -- declarations --------------------------------------------------------------
     def _declare(self, d: Decl):
-        if d.name == "I" or d.name in MATRIX_FUNCS:
+        if d.name in RESERVED:
             raise MatcalcError(f"{d.name} is reserved and cannot be declared", d.column)
         old = self.decls.get(d.name)
         if old is not None and old.shape is not None and d.shape is not None and old.shape != d.shape:
@@ -166,11 +418,11 @@ class _Typer:
                 for a, b in ((kids[0], kids[1]), (kids[1], kids[0])):
                     if a.kind == "name" and b.kind == "number":
                         self.forced.setdefault(a.args[0], "scalar")
-            if node.kind == "call" and node.args[0] in SIZE_FUNCS:
+            if _sized(node):
                 continue
             stack.extend(kids)
 
-    def _name_shape(self, name: str, column: int) -> tuple[int, int]:
+    def name_shape(self, name: str) -> tuple[int, int]:
         if name in self.name_shapes:
             return self.name_shapes[name]
         d = self.decls.get(name)
@@ -183,12 +435,12 @@ class _Typer:
             if kind == "scalar":
                 s = (dims.one, dims.one)
             elif kind == "vector":
-                s = (self._fresh(), dims.one)
+                s = (self.fresh(), dims.one)
             elif kind == "square":
-                v = self._fresh()
+                v = self.fresh()
                 s = (v, v)
             else:
-                s = (self._fresh(True), self._fresh(True))
+                s = (self.fresh(True), self.fresh(True))
         elif shape[0] == "scalar":
             s = (dims.one, dims.one)
         elif shape[0] == "vector":
@@ -199,7 +451,7 @@ class _Typer:
         self.order.append(name)
         return s
 
-    def _fresh(self, may_be_one=False) -> int:
+    def fresh(self, may_be_one=False) -> int:
         v = self.dims.fresh(may_be_one)
         self.fresh_order.append(v)
         return v
@@ -210,21 +462,15 @@ class _Typer:
         return self.dims.find(s[0]) == one and self.dims.find(s[1]) == one
 
     def show(self, s) -> str:
-        names = self._provisional_names()
-        r, c = (self.dims.resolve(d, names) for d in s)
+        """A shape in a message, its free dimensions named as they would be now."""
+        r, c = (self.dims.resolve(d, self._name_fresh()) for d in s)
         if (r, c) == (1, 1):
             return "scalar"
         return f"{r}×{c}"
 
-    def _provisional_names(self) -> dict:
-        return self._name_fresh()
-
-    def fail(self, message: str, column: int):
-        raise MatcalcError(message, column)
-
     def unify_or(self, a: int, b: int, message, column: int):
         if not self.dims.unify(a, b):
-            self.fail(message(), column)
+            raise MatcalcError(message(), column)
 
     def square(self, s, what: str, column: int):
         if self.is_scalar(s):
@@ -237,136 +483,24 @@ class _Typer:
         while stack:
             node, done = stack.pop()
             if done:
-                self.shapes[id(node)] = self._rule(node)
+                args = [] if _sized(node) else [self.shapes[id(a)] for a in node.args if isinstance(a, Syntax)]
+                self.shapes[id(node)] = SHAPE_RULES[node.kind](self, node, args)
                 continue
             stack.append((node, True))
-            if node.kind == "call" and node.args[0] in SIZE_FUNCS:
+            if _sized(node):
                 continue
             stack.extend((a, False) for a in reversed(node.args) if isinstance(a, Syntax))
         return self.shapes[id(e)]
 
-    def _rule(self, e: Syntax):
-        k, col, dims = e.kind, e.column, self.dims
-        sized = k == "call" and e.args[0] in SIZE_FUNCS  # its arguments are sizes, not expressions
-        args = [] if sized else [self.shapes[id(a)] for a in e.args if isinstance(a, Syntax)]
-        one = dims.one
-        if k == "number":
-            return (one, one)
-        if k == "name":
-            name = e.args[0]
-            if name == "I":
-                v = self._fresh()
-                return (v, v)
-            if name in self.defs:
-                return self.shapes[id(self.defs[name])]
-            return self._name_shape(name, col)
-        if k in ("add", "sub"):
-            a, b = args
-            op = "add" if k == "add" else "subtract"
-            msg = lambda: f"cannot {op} {self.show(a)} and {self.show(b)}"
-            if self.is_scalar(a) != self.is_scalar(b):
-                self.fail(msg(), col)
-            self.unify_or(a[0], b[0], msg, col)
-            self.unify_or(a[1], b[1], msg, col)
-            return a
-        if k == "neg":
-            return args[0]
-        if k == "matmul":
-            a, b = args
-            if self.is_scalar(a):
-                return b
-            if self.is_scalar(b):
-                return a
-            self.unify_or(a[1], b[0], lambda: f"cannot multiply {self.show(a)} and {self.show(b)}", col)
-            return (a[0], b[1])
-        if k in ("hadamard", "hadamard_div"):
-            a, b = args
-            if self.is_scalar(b) or (k == "hadamard" and self.is_scalar(a)):
-                return b if self.is_scalar(a) else a
-            msg = lambda: f"cannot multiply entrywise {self.show(a)} and {self.show(b)}"
-            if self.is_scalar(a):
-                self.fail(f"cannot divide the scalar entrywise by {self.show(b)}", col)
-            self.unify_or(a[0], b[0], msg, col)
-            self.unify_or(a[1], b[1], msg, col)
-            return a
-        if k == "div":
-            a, b = args
-            if not self.is_scalar(b):
-                self.fail(f"cannot divide by {self.show(b)}: `/` divides by a scalar (use ./ entrywise)", col)
-            return a
-        if k == "kron":
-            a, b = args
-            return (dims.product(a[0], b[0]), dims.product(a[1], b[1]))
-        if k == "transpose":
-            return (args[0][1], args[0][0])
-        if k == "inverse_transpose":
-            self.square(args[0], "an inverse", col)
-            return args[0]
-        if k == "power":
-            a, p = args[0], e.args[1]
-            if self.is_scalar(a):
-                return a
-            if p.denominator != 1:
-                self.fail(f"cannot raise {self.show(a)} to the non-integer power {p}", col)
-            self.square(a, "a matrix power", col)
-            return a
-        if k == "entrywise_power":
-            return args[0]
-        if k == "norm":
-            return (one, one)
-        if k == "call":
-            return self._call(e, args)
-        raise AssertionError(k)  # pragma: no cover
-
-    def _call(self, e: Syntax, args):
-        fn, col, dims, one = e.args[0], e.column, self.dims, self.dims.one
-        want = 2 if fn in ("kron", "commutation") else 1 if fn == "eye" else (None if fn in ("ones", "zeros") else 1)
-        n = len(e.args) - 1
-        if (want is None and n not in (1, 2)) or (want is not None and n != want):
-            self.fail(f"{fn} takes {want or '1 or 2'} argument{'s' if want != 1 else ''}, not {n}", col)
-        if fn in SIZE_FUNCS:
-            ds = [self._size_arg(a) for a in e.args[1:]]
-            if fn == "commutation":
-                s = dims.product(ds[0], ds[1])
-                return (s, s)
-            if fn == "eye":
-                return (ds[0], ds[0])
-            return (ds[0], ds[1] if len(ds) == 2 else one)
-        a = args[0]
-        if fn in ("tr", "det", "logdet"):
-            self.square(a, fn, col)
-            return (one, one)
-        if fn == "inv":
-            self.square(a, "inv", col)
-            return a
-        if fn in ("sum", "norm2"):
-            return (one, one)
-        if fn == "kron":
-            b = args[1]
-            return (dims.product(a[0], b[0]), dims.product(a[1], b[1]))
-        if fn == "vec":
-            return (dims.product(a[0], a[1]), one)
-        if fn == "diag":
-            if self.is_scalar(a):
-                return a
-            if dims.find(a[1]) == dims.find(one):
-                return (a[0], a[0])
-            self.square(a, "diag", col)
-            return (a[0], one)
-        if fn in ("softmax", "logsumexp"):
-            if dims.find(a[1]) != dims.find(one) or self.is_scalar(a):
-                self.fail(f"{fn} needs a vector, not {self.show(a)}", col)
-            return a if fn == "softmax" else (one, one)
-        return a  # entrywise functions keep the shape
-
-    def _size_arg(self, a: Syntax) -> int:
+    def size_arg(self, a: Syntax) -> int:
+        """The dim id of a size argument: n, 3, or m*q as a vec form prints the size of vec(M)."""
         if a.kind == "number" and a.args[0].denominator == 1 and a.args[0] > 0:
             return self.dims.const(int(a.args[0]))
         if a.kind == "name":
             return self.dims.const(a.args[0])
-        if a.kind == "matmul":  # m*q, as a vec form prints the size of vec(M)
-            return self.dims.product(*(self._size_arg(b) for b in a.args))
-        self.fail("a size must be a dimension name, a positive integer or a product of them", a.column)
+        if a.kind == "matmul":
+            return self.dims.product(*(self.size_arg(b) for b in a.args))
+        raise MatcalcError("a size must be a dimension name, a positive integer or a product of them", a.column)
 
     # -- naming ----------------------------------------------------------------------
     def _name_fresh(self) -> dict:
@@ -399,7 +533,7 @@ def type_input(parsed: Parsed, decls: tuple[Decl, ...] = (), source: str = "") -
             raise MatcalcError(f"{name} is used as a scalar; declare it `{name}: scalar`", 1)
     for name in t.decls:
         if name not in t.name_shapes:
-            t._name_shape(name, 1)
+            t.name_shape(name)
         if t.decls[name].symmetric:
             t.square(t.name_shapes[name], f"symmetric {name}", t.decls[name].column)
     return _Builder(t).build()
@@ -439,66 +573,29 @@ class _Builder:
                 self.typed.subexpressions.append((node, out))
                 continue
             stack.append((node, True))
-            if node.kind == "call" and node.args[0] in SIZE_FUNCS:
+            if _sized(node):
                 continue
             stack.extend((a, False) for a in reversed(node.args) if isinstance(a, Syntax))
         return self.ir[id(e)]
 
     def _build(self, e: Syntax) -> ir.Expr:
-        k = e.kind
-        if k == "call" and e.args[0] in SIZE_FUNCS:
-            return self._call(e, [])
-        a = [self.ir[id(x)] for x in e.args if isinstance(x, Syntax)]
-        if k == "number":
-            return algebra.const(e.args[0])
-        if k == "name":
-            name = e.args[0]
-            if name == "I":
-                s = self.t.shapes[id(e)]
-                return algebra.eye(self.resolve(s[0]))
-            if name in self.typed.defs:
-                return self.typed.defs[name]
-            return self.typed.names[name]
-        simple = {
-            "add": lambda: algebra.add(a[0], a[1]),
-            "sub": lambda: algebra.sub(a[0], a[1]),
-            "neg": lambda: algebra.neg(a[0]),
-            "matmul": lambda: algebra.mul(a[0], a[1]),
-            "hadamard": lambda: algebra.hadamard(a[0], a[1]),
-            "hadamard_div": lambda: algebra.hadamard(a[0], algebra.hadpow(a[1], -1)),
-            "div": lambda: algebra.mul(a[0], algebra.power(a[1], -1)),
-            "kron": lambda: algebra.kron(a[0], a[1]),
-            "transpose": lambda: algebra.T(a[0]),
-            "inverse_transpose": lambda: algebra.inv(algebra.T(a[0])),
-            "power": lambda: algebra.power(a[0], e.args[1]),
-            "entrywise_power": lambda: algebra.hadpow(a[0], e.args[1]),
-            "norm": lambda: algebra.norm(a[0]),
-        }
-        if k in simple:
-            return simple[k]()
-        return self._call(e, a)
+        if e.kind == "name":
+            return self._name(e)
+        if _sized(e):
+            return FUNCTIONS[e.args[0]].build(*(self.resolve(self.t.size_arg(a)) for a in e.args[1:]))
+        args = [self.ir[id(a)] if isinstance(a, Syntax) else a for a in e.args]
+        if e.kind == "call":
+            return FUNCTIONS[args[0]].build(*args[1:])
+        return BUILD[e.kind](*args)
 
-    def _call(self, e: Syntax, a: list[ir.Expr]) -> ir.Expr:
-        fn = e.args[0]
-        if fn in SIZE_FUNCS:
+    def _name(self, e: Syntax) -> ir.Expr:
+        name = e.args[0]
+        if name == "I":
             s = self.t.shapes[id(e)]
-            if fn == "commutation":
-                m, n = (self.t.dims.const(x.args[0] if x.kind == "name" else int(x.args[0])) for x in e.args[1:])
-                return ir.Commutation(self.resolve(m), self.resolve(n))
-            shape = (self.resolve(s[0]), self.resolve(s[1]))
-            if fn == "eye":
-                return algebra.eye(shape[0])
-            return algebra.ones(shape) if fn == "ones" else algebra.zero(shape)
-        table = {
-            "tr": algebra.trace, "det": algebra.det, "logdet": algebra.logdet, "inv": algebra.inv, "diag": algebra.diag,
-            "sum": algebra.sum_, "norm2": algebra.norm, "vec": algebra.vec, "softmax": algebra.softmax,
-            "logsumexp": algebra.logsumexp,
-        }
-        if fn == "kron":
-            return algebra.kron(a[0], a[1])
-        if fn in table:
-            return table[fn](a[0])
-        return algebra.func(fn, a[0])
+            return algebra.eye(self.resolve(s[0]))
+        if name in self.typed.defs:
+            return self.typed.defs[name]
+        return self.typed.names[name]
 
 
 def analyze(expr: str, declare: Iterable[str] | str = ()):

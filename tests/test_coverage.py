@@ -4,11 +4,12 @@ A new node type or function is spelled in several homes (the grammar, the functi
 table, the rules, three printers); these tests turn that edit into a checklist.
 The worked examples are run, and checked numerically, by tests/test_rules.py.
 """
+import re
 from pathlib import Path
 
 import pytest
 
-from matcalc import ir, rules
+from matcalc import ir, rules, shapes
 from matcalc.printers.latex import LatexPrinter
 from matcalc.printers.numpy import NumpyPrinter
 from matcalc.printers.text import TextPrinter
@@ -84,3 +85,22 @@ def test_every_entrywise_function_has_printers_and_an_example(name):
     if not rules.FPRIME[name][2] or ("entrywise", name, f"sum({name}(x))") not in SHOWN:
         missing.append("a worked example in the rules table")
     assert not missing, f"the function {name} lacks: " + "; ".join(missing)
+
+
+def _grammar_functions() -> set[str]:
+    """The names in the grammar's FUNC terminal: FUNC.2: /(tr|det|...)(?!...)/."""
+    text = (Path(__file__).resolve().parent.parent / "grammar" / "matcalc.lark").read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if re.match(r"FUNC(\.\d+)?\s*:", line))
+    return set(re.search(r"/\(([^)]*)\)", line).group(1).split("|"))
+
+
+def test_the_grammar_and_the_function_table_name_the_same_functions():
+    grammar, table = _grammar_functions(), set(shapes.FUNCTIONS)
+    assert not table - grammar, f"the grammar's FUNC lacks: {', '.join(sorted(table - grammar))}"
+    assert not grammar - table, f"shapes.FUNCTIONS lacks: {', '.join(sorted(grammar - table))}"
+
+
+def test_every_entrywise_function_has_a_derivative():
+    entrywise = {name for name, f in shapes.FUNCTIONS.items() if f.kind == "entrywise"}
+    assert not entrywise - set(rules.FPRIME), f"rules.FPRIME lacks: {', '.join(sorted(entrywise - set(rules.FPRIME)))}"
+    assert not set(rules.FPRIME) - entrywise, f"shapes.FUNCTIONS lacks: {', '.join(sorted(set(rules.FPRIME) - entrywise))}"
