@@ -1,7 +1,8 @@
 """matcalc: matrix calculus from the command line and from Python.
 
-The pipeline, one module each: parse -> shapes -> diff -> simplify -> printers;
-derive.py ties them together and this module is the Python API (SPEC §5):
+The pipeline: parse -> shapes -> rules (differentiate) -> simplify, tied together by
+derive.py; trace.py keeps a derivation's steps; printers/ and render.py present them.
+This module is the Python API (SPEC §5):
 
     >>> from matcalc import diff
     >>> diff("x' A x", wrt="x").derivative

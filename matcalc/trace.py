@@ -34,8 +34,8 @@ class Edge:
     """One use of u inside its parent p: the chain rule gives ∂f/∂u its part (∂p/∂uᵀ)ᵀ ∂f/∂p.
 
     `jacobian` is ∂p/∂uᵀ (vec form when a matrix is involved) with p's other uses of u
-    held fixed; `step` is the number of p's own step (None when p is f, or p's step is
-    hidden); `term` is this use's part of ∂f/∂u, kept when u has several uses."""
+    held fixed; `step` is the number of p's own step (None when p is f itself); `term`
+    is this use's part of ∂f/∂u, kept when u has several uses."""
 
     through: ir.Expr
     lhs: Lhs
