@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .ir import dims_json
-from .shapes import analyze
+from .shapes import FUNCTIONS, analyze
 from .printers.latex import to_latex
 from .printers.text import to_text
 
@@ -95,8 +95,7 @@ _SYMBOLS = {
 }
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 _PROSE = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,})*")
-_OPERATORS = {"tr", "det", "logdet", "sum", "diag", "vec", "exp", "log", "sin", "cos", "tan", "tanh", "sqrt",
-              "abs", "softplus", "relu", "sign", "step", "softmax", "logsumexp"}
+_OPERATORS = set(FUNCTIONS)  # a function name in an identity is set upright, as \operatorname
 
 
 def unicode_latex(text: str) -> str:
