@@ -94,13 +94,17 @@ def _grammar_functions() -> set[str]:
     return set(re.search(r"/\(([^)]*)\)", line).group(1).split("|"))
 
 
+def _lacks(where: str, names: set) -> str:
+    return f"{where} lacks: {', '.join(sorted(names))}"
+
+
 def test_the_grammar_and_the_function_table_name_the_same_functions():
     grammar, table = _grammar_functions(), set(shapes.FUNCTIONS)
-    assert not table - grammar, f"the grammar's FUNC lacks: {', '.join(sorted(table - grammar))}"
-    assert not grammar - table, f"shapes.FUNCTIONS lacks: {', '.join(sorted(grammar - table))}"
+    assert not table - grammar, _lacks("the grammar's FUNC", table - grammar)
+    assert not grammar - table, _lacks("shapes.FUNCTIONS", grammar - table)
 
 
 def test_every_entrywise_function_has_a_derivative():
     entrywise = {name for name, f in shapes.FUNCTIONS.items() if f.kind == "entrywise"}
-    assert not entrywise - set(rules.FPRIME), f"rules.FPRIME lacks: {', '.join(sorted(entrywise - set(rules.FPRIME)))}"
-    assert not set(rules.FPRIME) - entrywise, f"shapes.FUNCTIONS lacks: {', '.join(sorted(set(rules.FPRIME) - entrywise))}"
+    assert not entrywise - set(rules.FPRIME), _lacks("rules.FPRIME", entrywise - set(rules.FPRIME))
+    assert not set(rules.FPRIME) - entrywise, _lacks("shapes.FUNCTIONS", set(rules.FPRIME) - entrywise)
