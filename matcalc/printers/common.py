@@ -1,24 +1,86 @@
-"""What every printer shares: the precedence ladder and how a product splits."""
+"""What every printer shares: the precedence ladder, the visitor, how sums and products split.
+
+Printers are views: they read the IR and never build it, so a product is split into a
+coefficient and a list of factors, not into new nodes. Imports ir only.
+"""
 from __future__ import annotations
 
 from fractions import Fraction
 
-from .. import algebra, ir
+from .. import ir
 
 SUM, PRODUCT, UNARY, POSTFIX, ATOM = 1, 2, 3, 4, 5
 
 
-def split_product(e: ir.Mul):
-    """c · num / den · chain: the coefficient, scalar factors above and below the
-    fraction bar (negative powers go below, made positive), and the matrix chain."""
-    c, num, den, chain = Fraction(1), [], [], []
-    for f in e.factors:
+class Printer:
+    """One `v_<Node>` method per node type, returning (text, own precedence); `show`
+    adds parentheses where a node binds looser than its place requires."""
+
+    parens = ("(", ")")
+    term = PRODUCT  # the precedence a term of a sum needs to go without parentheses
+
+    def show(self, e: ir.Expr, prec: int = SUM) -> str:
+        return self.wrap(self.visit(e), prec)
+
+    def visit(self, e: ir.Expr) -> tuple[str, int]:
+        return getattr(self, "v_" + type(e).__name__)(e)
+
+    def wrap(self, printed: tuple[str, int], prec: int) -> str:
+        text, own = printed
+        return f"{self.parens[0]}{text}{self.parens[1]}" if own < prec else text
+
+    def v_Add(self, e):
+        return "".join(op + self.wrap(self.scaled(c, factors), self.term)
+                       for op, c, factors in signed_terms(e)), SUM
+
+    def v_Const(self, e):
+        return self.constant(e.value)
+
+    def v_Mul(self, e):
+        return self.product(*coefficient(e))
+
+    def scaled(self, c: Fraction, factors: tuple) -> tuple[str, int]:
+        """c · factors printed as the node that has them would be."""
+        if not factors:
+            return self.constant(c)
+        if c == 1 and len(factors) == 1:
+            return self.visit(factors[0])
+        return self.product(c, factors)
+
+
+def coefficient(e: ir.Expr) -> tuple[Fraction, tuple]:
+    """e = c · factors; a constant is all coefficient, with no factors."""
+    if isinstance(e, ir.Const):
+        return e.value, ()
+    if isinstance(e, ir.Mul):
+        if isinstance(e.factors[0], ir.Const):
+            return e.factors[0].value, e.factors[1:]
+        return Fraction(1), e.factors
+    return Fraction(1), (e,)
+
+
+def signed_terms(e: ir.Add):
+    """(operator, c, factors) for each term of a sum. After the first term a negative one
+    is written ' - ' and then negated, so that a - 2 b reads as it was typed."""
+    for i, t in enumerate(e.terms):
+        c, factors = coefficient(t)
+        if i and c < 0:
+            yield " - ", -c, factors
+        else:
+            yield (" + " if i else ""), c, factors
+
+
+def split_product(c: Fraction, factors) -> tuple[Fraction, list, list, list]:
+    """c · num / den · chain: the coefficient, the scalar factors above the fraction bar,
+    those below it as (base, k) for base^-k with k > 0, and the matrix chain."""
+    num, den, chain = [], [], []
+    for f in factors:
         if isinstance(f, ir.Const):
             c *= f.value
         elif f.shape != ir.SCALAR:
             chain.append(f)
         elif isinstance(f, ir.Pow) and f.k < 0:
-            den.append(algebra.power(f.a, -f.k))
+            den.append((f.a, -f.k))
         else:
             num.append(f)
     return c, num, den, chain
@@ -26,18 +88,4 @@ def split_product(e: ir.Mul):
 
 def definitions(e: ir.Expr) -> list[ir.Ref]:
     """The definitions an expression uses, each after the ones its body uses."""
-    order: list[ir.Ref] = []
-    seen: set = set()
-    stack = [(e, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        if isinstance(node, ir.Ref):
-            stack.append((node, True))
-        stack.extend((k, False) for k in reversed(node.kids))
-    return order
+    return [node for node in ir.postorder(e) if isinstance(node, ir.Ref)]

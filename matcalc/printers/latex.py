@@ -1,11 +1,15 @@
-"""LaTeX printer: one line of math; vectors bold, matrices upright, ^\\top (SPEC §4)."""
+"""LaTeX printer: one line of math; vectors bold, matrices upright, ^\\top (SPEC §4).
+
+Parentheses are \\left( \\right), placed by common.py's precedence ladder. Imports ir and
+printers.common only.
+"""
 from __future__ import annotations
 
 import re
 from fractions import Fraction
 
-from .. import algebra, ir
-from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, definitions, split_product
+from .. import ir
+from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer, definitions, split_product
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -32,10 +36,8 @@ def to_latex(e: ir.Expr) -> str:
     return text
 
 
-class LatexPrinter:
-    def show(self, e: ir.Expr, prec: int = SUM) -> str:
-        text, own = getattr(self, "v_" + type(e).__name__)(e)
-        return rf"\left({text}\right)" if own < prec else text
+class LatexPrinter(Printer):
+    parens = (r"\left(", r"\right)")
 
     def name(self, name: str, shape) -> str:
         m = re.fullmatch(r"([A-Za-z]+|[^\W\d_])_?(\w*)", name)
@@ -60,8 +62,7 @@ class LatexPrinter:
     def v_Ref(self, e):
         return self.name(e.name, e.shape), ATOM
 
-    def v_Const(self, e):
-        v = e.value
+    def constant(self, v: Fraction):
         text = str(abs(v.numerator)) if v.denominator == 1 else rf"\frac{{{abs(v.numerator)}}}{{{v.denominator}}}"
         return ("-" + text, UNARY) if v < 0 else (text, ATOM)
 
@@ -77,49 +78,35 @@ class LatexPrinter:
     def v_Commutation(self, e):
         return rf"\mathrm{{K}}_{{{e.m},{e.n}}}", ATOM
 
-    def v_Add(self, e):
-        out = []
-        for i, t in enumerate(e.terms):
-            c, _ = ir.split_coeff(t)
-            if i and c < 0:
-                out.append(" - " + self.show(algebra.neg(t), PRODUCT))
-            else:
-                out.append((" + " if i else "") + self.show(t, PRODUCT))
-        return "".join(out), SUM
-
-    def v_Mul(self, e):
-        c, num, den, chain = split_product(e)
+    def product(self, c: Fraction, factors):
+        c, num, den, chain = split_product(c, factors)
         top = [str(abs(c.numerator))] if abs(c.numerator) != 1 else []
         top += [self.show(f, POSTFIX) for f in num]
-        bottom = ([str(c.denominator)] if c.denominator != 1 else []) + [self.show(f, POSTFIX) for f in den]
-        words = []
-        if bottom:
-            words.append(rf"\frac{{{' '.join(top) or '1'}}}{{{' '.join(bottom)}}}")
-        else:
-            words += top
+        bottom = [str(c.denominator)] if c.denominator != 1 else []
+        bottom += [self.wrap(self.visit(b) if k == 1 else self.power(b, k), POSTFIX) for b, k in den]
+        words = [rf"\frac{{{' '.join(top) or '1'}}}{{{' '.join(bottom)}}}"] if bottom else top
         words += [self.show(f, POSTFIX) for f in chain]
         text = " ".join(words) or "1"
         return ("-" + text, UNARY) if c < 0 else (text, PRODUCT)
 
     def _power(self, base: str, k) -> str:
-        k = Fraction(k)
-        ks = str(k.numerator) if k.denominator == 1 else f"{k.numerator}/{k.denominator}"
-        return f"{{{base}}}^{{{ks}}}"
+        return f"{{{base}}}^{{{Fraction(k)}}}"
 
     def v_Pow(self, e):
         if e.k < 0:
-            return self.v_Mul(ir.Mul((e,)))
-        if e.k == Fraction(1, 2):
-            return rf"\sqrt{{{self.show(e.a)}}}", ATOM
-        return self._power(self.show(e.a, ATOM), e.k), POSTFIX
+            return self.product(Fraction(1), (e,))
+        return self.power(e.a, e.k)
+
+    def power(self, base: ir.Expr, k: Fraction):
+        if k == Fraction(1, 2):
+            return rf"\sqrt{{{self.show(base)}}}", ATOM
+        return self._power(self.show(base, ATOM), k), POSTFIX
 
     def v_MatPow(self, e):
         return self._power(self.show(e.a, ATOM), e.k), POSTFIX
 
     def v_HadPow(self, e):
-        k = e.k
-        ks = str(k.numerator) if k.denominator == 1 else f"{k.numerator}/{k.denominator}"
-        return rf"{{{self.show(e.a, ATOM)}}}^{{\circ {ks}}}", POSTFIX
+        return rf"{{{self.show(e.a, ATOM)}}}^{{\circ {Fraction(e.k)}}}", POSTFIX
 
     def v_Hadamard(self, e):
         return r" \odot ".join(self.show(f, POSTFIX) for f in e.factors), PRODUCT

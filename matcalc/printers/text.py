@@ -1,14 +1,14 @@
 """The input language printer: ASCII for pipes (parses back), Unicode for terminals.
 
-One method per node type; `prec` is the loosest precedence the caller accepts, and a
-node printed looser than that gets parentheses.
+One method per node type on common.py's precedence ladder; a node printed looser than
+its place allows gets parentheses. Imports ir and printers.common only.
 """
 from __future__ import annotations
 
 from fractions import Fraction
 
-from .. import algebra, ir
-from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, definitions, split_product
+from .. import ir
+from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer, definitions, split_product
 
 ASCII = {"T": "'", "inv": "^-1", "invT": "^-T", "had": " .* ", "hdiv": " ./ ", "norm": ("||", "||")}
 UNICODE = {"T": "ᵀ", "inv": "⁻¹", "invT": "⁻ᵀ", "had": " ∘ ", "hdiv": " ./ ", "norm": ("‖", "‖")}
@@ -41,24 +41,20 @@ def dim(d) -> str:
     return str(d)
 
 
-class TextPrinter:
+# A lone matrix factor over a fraction bar would extend its exponent: 1/2 x .^ -1, never x .^ -1/2.
+_EXPONENTS = (ir.HadPow, ir.Pow, ir.MatPow, ir.Inverse)
+
+
+class TextPrinter(Printer):
     def __init__(self, unicode: bool = False):
         self.unicode = unicode
         self.sym = UNICODE if unicode else ASCII
-
-    def show(self, e: ir.Expr, prec: int = SUM) -> str:
-        text, own = self.visit(e)
-        return f"({text})" if own < prec else text
-
-    def visit(self, e: ir.Expr) -> tuple[str, int]:
-        return getattr(self, "v_" + type(e).__name__)(e)
 
     # -- leaves --------------------------------------------------------------------
     def v_Sym(self, e):
         return e.name, ATOM
 
-    def v_Const(self, e):
-        v = e.value
+    def constant(self, v: Fraction):
         text = number(abs(v))
         own = ATOM if v.denominator == 1 else PRODUCT
         return ("-" + text, UNARY) if v < 0 else (text, own)
@@ -82,41 +78,34 @@ class TextPrinter:
     def v_Ref(self, e):
         return e.name, ATOM
 
-    # -- sums and products ---------------------------------------------------------
-    def v_Add(self, e):
-        parts = []
-        for i, t in enumerate(e.terms):
-            c, _ = ir.split_coeff(t)
-            if i and c < 0:
-                parts.append(" - " + self.show(algebra.neg(t), PRODUCT))
-            elif i:
-                parts.append(" + " + self.show(t, PRODUCT))
-            else:
-                parts.append(self.show(t, PRODUCT))
-        return "".join(parts), SUM
-
-    def v_Mul(self, e):
-        c, num, den, chain = split_product(e)
-        top = ([number(abs(Fraction(c.numerator)))] if abs(c.numerator) != 1 else [])
+    # -- products and powers -------------------------------------------------------
+    def product(self, c: Fraction, factors):
+        """c · num/den · chain; a lone matrix factor sits on the bar: exp(x)/sum(exp(x))."""
+        c, num, den, chain = split_product(c, factors)
+        top = [str(abs(c.numerator))] if abs(c.numerator) != 1 else []
         top += [self.show(f, POSTFIX) for f in num]
-        bottom = ([str(c.denominator)] if c.denominator != 1 else []) + [self.show(f, POSTFIX) for f in den]
+        bottom = [str(c.denominator)] if c.denominator != 1 else []
+        bottom += [self.wrap(self.visit(b) if k == 1 else self.power(b, k), POSTFIX) for b, k in den]
+        words = [self.show(f, POSTFIX) for f in chain]
         if bottom:
-            b = bottom[0] if len(bottom) == 1 else "(" + " ".join(bottom) + ")"
-            powered = isinstance(chain[0], (ir.HadPow, ir.Pow, ir.MatPow, ir.Inverse)) if chain else False
-            if not top and len(chain) == 1 and not powered:  # exp(x)/sum(exp(x)); but 1/2 x .^ -1
-                text = self.show(chain[0], POSTFIX) + "/" + b
-                return ("-" + text, UNARY) if c < 0 else (text, PRODUCT)
-            top = [(" ".join(top) or "1") + "/" + b]
-        text = " ".join(top + [self.show(f, POSTFIX) for f in chain]) or "1"
+            under = "/" + (bottom[0] if len(bottom) == 1 else "(" + " ".join(bottom) + ")")
+            if not top and len(chain) == 1 and not isinstance(chain[0], _EXPONENTS):
+                words[0] += under
+            else:
+                top = [(" ".join(top) or "1") + under]
+        text = " ".join(top + words) or "1"
         return ("-" + text, UNARY) if c < 0 else (text, PRODUCT)
 
     def v_Pow(self, e):
         if e.k < 0:
-            return self.v_Mul(ir.Mul((e,)))
-        return self.show(e.a, POSTFIX + 1) + self._exponent(e.k), POSTFIX
+            return self.product(Fraction(1), (e,))
+        return self.power(e.a, e.k)
+
+    def power(self, base: ir.Expr, k: Fraction):
+        return self.show(base, POSTFIX + 1) + self._exponent(k), POSTFIX
 
     def v_MatPow(self, e):
-        return self.show(e.a, POSTFIX + 1) + self._exponent(Fraction(e.k)), POSTFIX
+        return self.power(e.a, Fraction(e.k))
 
     def _exponent(self, k: Fraction) -> str:
         if self.unicode and k.denominator == 1:
@@ -126,18 +115,22 @@ class TextPrinter:
         return f"^({number(k)})"
 
     def v_Hadamard(self, e):
+        """a ./ b for a ∘ b .^ -1, the way it is typed."""
         parts = []
         for i, f in enumerate(e.factors):
             if i and isinstance(f, ir.HadPow) and f.k < 0:
-                parts.append(self.sym["hdiv"] + self.show(algebra.hadpow(f.a, -f.k), POSTFIX))
+                divisor = self.visit(f.a) if f.k == -1 else self.entrywise_power(f.a, -f.k)
+                parts.append(self.sym["hdiv"] + self.wrap(divisor, POSTFIX))
             else:
                 parts.append((self.sym["had"] if i else "") + self.show(f, POSTFIX))
         return "".join(parts), PRODUCT
 
     def v_HadPow(self, e):
-        k = e.k
+        return self.entrywise_power(e.a, e.k)
+
+    def entrywise_power(self, base: ir.Expr, k: Fraction):
         ks = str(k.numerator) if k.denominator == 1 else f"({number(k)})"
-        return f"{self.show(e.a, POSTFIX + 1)} .^ {ks}", POSTFIX
+        return f"{self.show(base, POSTFIX + 1)} .^ {ks}", POSTFIX
 
     def sized(self, e: ir.Expr, prec: int = SUM) -> str:
         """Inside kron and vec nothing fixes the size of I, so it is written eye(n)."""
