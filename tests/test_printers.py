@@ -2,15 +2,21 @@
 
 Each row is a derivative and the four ways it prints; the ASCII text is also read back
 by the parser. The derivatives' values are tested elsewhere (test_identities.py);
-here only their spelling is pinned, so any change to it is a deliberate one.
+here only their spelling is pinned, so any change to it is a deliberate one. Last, the
+printers are views: they import only the IR and each other, and build no node.
 """
 from __future__ import annotations
 
+import ast
+import pathlib
 from dataclasses import dataclass
 
 import pytest
 
 import matcalc
+from matcalc import ir
+from matcalc.printers.latex import to_latex
+from matcalc.printers.numpy import to_numpy
 from matcalc.printers.text import to_text_where
 
 
@@ -450,3 +456,45 @@ def test_text_parses_back(case):
     back = matcalc.analyze(r.derivative, case.declare)
     if case.back == "same":
         assert back.expr is r.derivation.result
+
+
+# -- the printers are views ------------------------------------------------------------------
+
+PRINTERS = pathlib.Path(matcalc.__file__).parent / "printers"
+
+
+def matcalc_imports(path: pathlib.Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = ["", "matcalc.printers", "matcalc"][node.level] if node.level else ""
+            module = ".".join(filter(None, [base, node.module]))
+            if module in ("matcalc", "matcalc.printers"):
+                names |= {f"{module}.{a.name}" for a in node.names}
+            else:
+                names.add(module)
+        elif isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+    return {n for n in names if n.startswith("matcalc")}
+
+
+@pytest.mark.parametrize("module", ["common", "text", "latex", "numpy"])
+def test_a_printer_imports_only_the_ir_and_printers(module):
+    imported = matcalc_imports(PRINTERS / f"{module}.py")
+    assert imported and all(n == "matcalc.ir" or n.startswith("matcalc.printers.") for n in imported), imported
+
+
+def test_printing_builds_no_node(monkeypatch):
+    derivations = [result(case).derivation for case in CASES]
+    built = []
+    new = ir.Expr.__new__
+
+    def counting_new(cls, *args):
+        built.append(cls.__name__)
+        return new(cls, *args)
+
+    monkeypatch.setattr(ir.Expr, "__new__", counting_new)
+    for d in derivations:
+        for e in (d.result, d.typed.expr):
+            to_text_where(e), to_text_where(e, unicode=True), to_latex(e), to_numpy(e, d.typed.names)
+    assert built == []

@@ -3,13 +3,15 @@
 Vectors are 1-D arrays, so a product is written by the kinds of its factors: a column
 times a row is np.outer, anything else is @. Sizes come from the variables' shapes.
 Definitions are bound with := where first evaluated, which is where first printed.
+Imports ir and printers.common only.
 """
 from __future__ import annotations
 
 import keyword
 from fractions import Fraction
 
-from .. import algebra, ir
+from .. import ir
+from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer
 
 FUNCS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
@@ -42,7 +44,12 @@ def to_numpy(e: ir.Expr, variables: dict[str, ir.Sym]) -> str:
     return NumpyPrinter(variables).show(e)
 
 
-class NumpyPrinter:
+class NumpyPrinter(Printer):
+    """Every operand that is not an atom (a name, a number, a call) is parenthesized,
+    whatever the operator: the code is evaluated far more often than it is read."""
+
+    term = ATOM
+
     def __init__(self, variables: dict[str, ir.Sym]):
         self.sizes: dict = {}
         for name, s in variables.items():
@@ -66,32 +73,29 @@ class NumpyPrinter:
             return " * ".join(self.dim(int(p) if p.isdigit() else p) for p in str(d).split("*"))
         raise ir.MatcalcError(f"cannot tell the size {d} from the variables for the numpy output")
 
-    def show(self, e: ir.Expr) -> str:
-        return getattr(self, "v_" + type(e).__name__)(e)
-
     def paren(self, e: ir.Expr) -> str:
-        code = self.show(e)
-        simple = code.replace("_", "").replace(".", "").isalnum()
-        return code if simple or _is_call(code) else f"({code})"
+        return self.show(e, ATOM)
 
     # -- leaves --------------------------------------------------------------------
     def v_Sym(self, e):
-        return py_name(e.name)
+        return py_name(e.name), ATOM
 
-    def v_Const(self, e):
-        v = e.value
-        return str(v.numerator) if v.denominator == 1 else f"({v.numerator} / {v.denominator})"
+    def constant(self, v: Fraction):
+        """A fraction is a parenthesized quotient, and still a quotient when an operand."""
+        if v.denominator != 1:
+            return f"({v.numerator} / {v.denominator})", PRODUCT
+        return str(v.numerator), (ATOM if v >= 0 else UNARY)
 
     def v_Identity(self, e):
-        return f"np.eye({self.dim(e.n)})"
+        return f"np.eye({self.dim(e.n)})", ATOM
 
     def _filled(self, fn, e):
         r, c = e.shape
         if kind(e) == "col":
-            return f"np.{fn}({self.dim(r)})"
+            return f"np.{fn}({self.dim(r)})", ATOM
         if kind(e) == "row":
-            return f"np.{fn}({self.dim(c)})"
-        return f"np.{fn}(({self.dim(r)}, {self.dim(c)}))"
+            return f"np.{fn}({self.dim(c)})", ATOM
+        return f"np.{fn}(({self.dim(r)}, {self.dim(c)}))", ATOM
 
     def v_Ones(self, e):
         return self._filled("ones", e)
@@ -102,52 +106,47 @@ class NumpyPrinter:
     def v_Commutation(self, e):
         m, n = self.dim(e.m), self.dim(e.n)
         return (f"np.eye({m} * {n})[np.arange({m} * {n}).reshape({m}, {n}, order=\"F\")"
-                f".T.reshape(-1, order=\"F\")]")
+                f".T.reshape(-1, order=\"F\")]"), POSTFIX
 
     def v_Ref(self, e):
         name = py_name(e.name)
         if name in self.bound:
-            return name
+            return name, ATOM
         body = self.show(e.a)
         self.bound.add(name)
-        return f"({name} := {body})"
+        return f"({name} := {body})", SUM
 
-    # -- sums and products -------------------------------------------------------------
-    def v_Add(self, e):
-        out = self.paren(e.terms[0])
-        for t in e.terms[1:]:
-            negative = ir.split_coeff(t)[0] < 0
-            out += f" - {self.paren(algebra.neg(t))}" if negative else f" + {self.paren(t)}"
-        return out
+    # -- products ----------------------------------------------------------------------
+    def product(self, c: Fraction, factors):
+        scalars = [self.wrap(self.constant(c), ATOM)] if c != 1 else []
+        scalars += [self.paren(f) for f in factors if f.shape == ir.SCALAR]
+        chain = [f for f in factors if f.shape != ir.SCALAR]
+        if not chain:
+            return " * ".join(scalars), PRODUCT
+        code, own = self._chain(chain)
+        return (" * ".join(scalars + [code]), PRODUCT) if scalars else (code, own)
 
-    def v_Mul(self, e):
-        parts = [self.paren(f) for f in e.factors if f.shape == ir.SCALAR]
-        chain = [f for f in e.factors if f.shape != ir.SCALAR]
-        if chain:
-            parts.append(self._chain(chain))
-        return " * ".join(parts)
-
-    def _chain(self, chain: list[ir.Expr]) -> str:
-        code, shape = self.paren(chain[0]), chain[0].shape
+    def _chain(self, chain: list[ir.Expr]) -> tuple[str, int]:
+        code, own = self.visit(chain[0])
+        code, shape = self.wrap((code, own), ATOM), chain[0].shape
         for f in chain[1:]:
             k, rhs = kind_of(shape), self.paren(f)
             if k == "scalar":
-                code = f"({code} * {rhs})"
+                code, own = f"({code} * {rhs})", PRODUCT
             elif k == "col" and kind(f) == "row":
-                code = f"np.outer({code}, {rhs})"
+                code, own = f"np.outer({code}, {rhs})", ATOM
             else:
-                code = f"({code} @ {rhs})"
+                code, own = f"({code} @ {rhs})", PRODUCT
             shape = (shape[0], f.shape[1])
-        return code
+        return code, own
 
     def v_Hadamard(self, e):
-        return " * ".join(self.paren(f) for f in e.factors)
+        return " * ".join(self.paren(f) for f in e.factors), PRODUCT
 
     def v_HadPow(self, e):
-        return f"{self.paren(e.a)} ** {self._exponent(e.k)}"
+        return f"{self.paren(e.a)} ** {self._exponent(e.k)}", POSTFIX
 
-    def v_Pow(self, e):
-        return f"{self.paren(e.a)} ** {self._exponent(e.k)}"
+    v_Pow = v_HadPow
 
     def _exponent(self, k: Fraction) -> str:
         if k.denominator == 1:
@@ -155,7 +154,7 @@ class NumpyPrinter:
         return f"({k.numerator} / {k.denominator})"
 
     def v_MatPow(self, e):
-        return f"np.linalg.matrix_power({self.show(e.a)}, {e.k})"
+        return f"np.linalg.matrix_power({self.show(e.a)}, {e.k})", ATOM
 
     def v_Kron(self, e):
         def two_d(x):
@@ -163,62 +162,55 @@ class NumpyPrinter:
             return {"col": f"np.reshape({code}, (-1, 1))", "row": f"np.reshape({code}, (1, -1))"}.get(kind(x), code)
 
         code = f"np.kron({two_d(e.a)}, {two_d(e.b)})"
-        return f"{code}.ravel()" if kind(e) in ("col", "row") else code
+        return (f"{code}.ravel()", POSTFIX) if kind(e) in ("col", "row") else (code, ATOM)
 
     # -- postfix and functions ---------------------------------------------------------
     def v_Transpose(self, e):
-        return self.show(e.a) if kind(e.a) != "mat" else f"{self.paren(e.a)}.T"
+        """A 1-D array is its own transpose. A.T of a name is an atom; any other .T is not."""
+        if kind(e.a) != "mat":
+            return self.visit(e.a)
+        code, own = self.visit(e.a)
+        named = own == ATOM and isinstance(e.a, (ir.Sym, ir.Ref))
+        return f"{self.wrap((code, own), ATOM)}.T", ATOM if named else POSTFIX
+
+    def _call(self, template: str, e: ir.Expr):
+        return template.format(self.show(e)), ATOM
 
     def v_Inverse(self, e):
-        return f"np.linalg.inv({self.show(e.a)})"
+        return self._call("np.linalg.inv({})", e.a)
 
     def v_Func(self, e):
-        return FUNCS[e.name].format(self.show(e.a))
+        """sigmoid is written as a quotient, every other function as a call."""
+        code, _ = self._call(FUNCS[e.name], e.a)
+        return code, PRODUCT if e.name == "sigmoid" else ATOM
 
     def v_Trace(self, e):
-        return f"np.trace({self.show(e.a)})"
+        return self._call("np.trace({})", e.a)
 
     def v_Det(self, e):
-        return f"np.linalg.det({self.show(e.a)})"
+        return self._call("np.linalg.det({})", e.a)
 
     def v_LogDet(self, e):
-        return f"np.log(np.linalg.det({self.show(e.a)}))"
+        return self._call("np.log(np.linalg.det({}))", e.a)
 
     def v_Sum(self, e):
-        return f"np.sum({self.show(e.a)})"
+        return self._call("np.sum({})", e.a)
 
     def v_Norm(self, e):
-        return f"np.linalg.norm({self.show(e.a)})"
+        return self._call("np.linalg.norm({})", e.a)
 
     def v_DiagMat(self, e):
-        return f"np.diag({self.show(e.a)})"
+        return self._call("np.diag({})", e.a)
 
     v_DiagVec = v_DiagMat
 
     def v_Vec(self, e):
-        return f"np.reshape({self.show(e.a)}, -1, order=\"F\")"
+        return self._call('np.reshape({}, -1, order="F")', e.a)
 
     def v_LogSumExp(self, e):
-        return f"np.logaddexp.reduce({self.show(e.a)})"
+        return self._call("np.logaddexp.reduce({})", e.a)
 
     def v_Softmax(self, e):
         self.temps += 1
         t = f"_z{self.temps}"
-        return f"np.exp(({t} := {self.show(e.a)}) - np.logaddexp.reduce({t}))"
-
-
-def _is_call(code: str) -> bool:
-    """True for a single call like np.exp(...) whose parentheses close at the end."""
-    if not code.endswith(")") or not code[0].isalpha():
-        return False
-    depth = 0
-    for i, ch in enumerate(code):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0 and i != len(code) - 1:
-                return False
-        elif depth == 0 and not (ch.isalnum() or ch in "._"):
-            return False
-    return True
+        return f"np.exp(({t} := {self.show(e.a)}) - np.logaddexp.reduce({t}))", ATOM
