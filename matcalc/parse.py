@@ -13,6 +13,9 @@ from pathlib import Path
 
 from .ir import MatcalcError
 
+# Other spellings of functions, accepted on input and never printed (SPEC §1).
+ALIASES = {"trace": "tr", "ln": "log", "norm": "norm2"}
+
 MAX_LENGTH = 20_000
 MAX_DEPTH = 200
 
@@ -297,7 +300,8 @@ class _Build:
         return self._node("name", (str(tok),), tok.column)
 
     def call(self, meta, fn, *args):
-        return self._node("call", (str(fn), *args), fn.column)
+        name = ALIASES.get(str(fn), str(fn))
+        return self._node("call", (name, *args), fn.column)
 
     def norm(self, meta, _open, e, _close, sub=None):
         return self._node("norm", (e,), _open.column)

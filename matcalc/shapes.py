@@ -9,6 +9,7 @@ Imports ir, algebra and parse.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from functools import partial
 from typing import Callable, Iterable
@@ -513,8 +514,41 @@ class _Typer:
         return names
 
 
+def _syntax_nodes(parsed: Parsed):
+    stack = [parsed.expr, *(d.expr for d in parsed.defs)]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(a for a in node.args if isinstance(a, Syntax))
+
+
+# Functions people reach for that matcalc does not have; suggesting the entrywise
+# namesake (exp for expm) would invite a misreading.
+NOT_IN_THE_LANGUAGE = {
+    "expm": "the matrix exponential", "logm": "the matrix logarithm", "sqrtm": "the matrix square root",
+    "max": "a maximum", "min": "a minimum", "rank": "the rank", "eig": "eigenvalues", "svd": "the SVD",
+}
+
+
+def _unknown_calls(parsed: Parsed):
+    """A name directly before `(` is a call (SPEC §1): one that is not a function is an
+    error, never a silent product."""
+    for node in _syntax_nodes(parsed):
+        if node.kind == "call" and node.args[0] not in FUNCTIONS:
+            name = node.args[0]
+            if name in NOT_IN_THE_LANGUAGE:
+                raise MatcalcError(f"{name} ({NOT_IN_THE_LANGUAGE[name]}) is not in matcalc's language; "
+                                   f"the functions of SPEC §1 are: {', '.join(sorted(FUNCTIONS))}", node.column)
+            near = difflib.get_close_matches(name, [*FUNCTIONS, *parse.ALIASES], n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]}? " if near else ""
+            what = "the identity matrix" if name == "I" else "not a function"
+            raise MatcalcError(f"{name}(...) reads as a call, and {name} is {what}: {hint}"
+                               f"for a product write `{name} (...)` or `{name} * (...)`", node.column)
+
+
 def type_input(parsed: Parsed, decls: tuple[Decl, ...] = (), source: str = "") -> Typed:
     """Typecheck a parsed input against its declarations and build its IR."""
+    _unknown_calls(parsed)
     t = _Typer(parsed, decls, source)
     for d in parsed.defs:
         if d.name in t.defs or d.name == "I":
