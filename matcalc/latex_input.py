@@ -58,9 +58,11 @@ HINTS = {
     "sum": " (sum(x) adds up the entries of x)",
     "partial": " (give the function itself and name the variable with --wrt)",
     "nabla": " (give the function itself and name the variable with --wrt)",
-    "mathbb": r" outside a where clause (\text{where } A \in \mathbb{R}^{n \times n})",
+    "mathbb": r" (\mathbb{R} is read in a where clause: \text{where } A \in \mathbb{R}^{n \times n})",
     "in": r" outside a where clause (\text{where } A \in \mathbb{R}^{n \times n})",
 }
+
+MAX_DEPTH = 100  # groups within groups: deeper input is refused before Python's stack is
 
 _CONTROL = re.compile(r"\\([A-Za-z]+|.)", re.S)
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)")
@@ -123,21 +125,25 @@ def _delimiters(toks: list[Tok], text: str) -> list[Tok]:
     out, i = [], 0
     while i < len(toks):
         t = toks[i]
-        if t.kind == "cmd" and (t.text in ("left", "right") or t.text in SIZERS):
-            d = _delimiter(toks[i + 1]) if i + 1 < len(toks) else None
+        if _is(t, "cmd", "left", "right", *SIZERS):
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            d = _delimiter(nxt) if nxt else None
             if d is None:
-                raise MatcalcError(f"\\{t.text} needs a delimiter after it", t.col, text)
+                what = f"{text[t.col - 1:nxt.end]} is not part of matcalc's language" if nxt \
+                    else f"\\{t.text} needs a delimiter after it"
+                raise MatcalcError(what, t.col, text)
             side = "open" if t.text == "left" or t.text.endswith("l") else \
                 "close" if t.text == "right" or t.text.endswith("r") else None
-            if side:
-                d = {"open": {")": "("}, "close": {"(": ")"}}[side].get(d, d)
-                out.append(Tok(side, d, t.col, toks[i + 1].end))
-                i += 2
+            if side is None:  # \big( is a ( in a larger size
+                i += 1
                 continue
-            i += 1  # \big( is the delimiter alone
+            if d in ("(", ")"):
+                d = "(" if side == "open" else ")"
+            out.append(Tok(side, d, t.col, nxt.end))
+            i += 2
             continue
         d = _delimiter(t) if t.kind == "cmd" else None
-        if d is not None:
+        if d is not None:  # \| \Vert \lVert \rVert \vert \lvert \rvert \{ \}
             kind = "open" if t.text in ("lVert", "lvert") else "close" if t.text in ("rVert", "rvert") \
                 else "char" if d in ("(", ")") else "bar"
             t = Tok(kind, d, t.col, t.end)
@@ -234,11 +240,16 @@ class _Reader:
             n += self.item(t)
         return n
 
+    def deeper(self, col: int):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"formula nested too deeply (more than {MAX_DEPTH} levels)", col)
+
     def run(self, a: int, b: int) -> int:
         """Translate toks[a:b], a script or an argument, as a sequence of its own."""
         saved = self.i, self.end
         self.i, self.end = a, b
-        self.depth += 1
+        self.deeper(self.toks[a].col if a < b else 1)
         self.expect_operand, self.glue = True, True
         n = self.sequence()
         self.depth -= 1
@@ -254,7 +265,7 @@ class _Reader:
 
     def enclosed(self, opener: Tok) -> Tok:
         """The inside of (...), |...| or ‖...‖; returns the closer, consumed."""
-        self.depth += 1
+        self.deeper(opener.col)
         self.expect_operand, self.glue = True, True
         self.sequence(_closes(_opening(opener)))
         self.depth -= 1
@@ -278,10 +289,12 @@ class _Reader:
         elif _is(nxt, "char", "(") and _is(t, "char", "^"):
             depth = 1
             while depth and self.i < self.end:
-                t = self.toks[self.i]
-                depth += 1 if _is(t, "char", "(") else -1 if _is(t, "char", ")") else 0
+                x = self.toks[self.i]
+                depth += 1 if _is(x, "char", "(") else -1 if _is(x, "char", ")") else 0
                 self.i += 1
-            return a + 1, self.i - (depth == 0)
+            if depth:
+                raise self.error("( is not closed", nxt.col)
+            return a + 1, self.i - 1
         return a, self.i
 
     def signature(self, a: int, b: int) -> tuple[str, ...]:
@@ -317,7 +330,8 @@ class _Reader:
             return self.declaration(t)
         if self.at_where(t):
             return 0
-        op = BINARY.get(t.text) if t.kind == "cmd" else CHAR_OPERATORS.get(t.text) if t.kind == "char" else None
+        op = BINARY.get(t.text) if t.kind == "cmd" else CHAR_OPERATORS.get(t.text) if t.kind == "char" \
+            else None
         if _is(t, "cmd", "in"):
             if not self.where:
                 raise self.error(r"\in is not part of matcalc's language" + HINTS["in"], t.col)
@@ -443,7 +457,7 @@ class _Reader:
             return self.apply(OPERATOR_NAMES[text], t)
         units: list[list[tuple[str, int]]] = []
         for x in self.toks[a:b]:
-            if x.text.isalpha() and (not units or text not in SPELLED):
+            if x.text.isalpha() and (not units or text.rstrip("0123456789") not in SPELLED):
                 units.append([])
             units[-1].append((x.text, x.col))
         for unit in units[:-1]:
@@ -528,13 +542,14 @@ class _Reader:
         dims: list[list[tuple[str, int]]] = [[]]
         for j in range(a, b):
             t = self.toks[j]
-            if _is(t, "char", ",") or (fn in ("ones", "zeros") and (_is(t, "cmd", "times") or _is(t, "char", "×"))):
+            times = _is(t, "cmd", "times") or _is(t, "char", "×")
+            if _is(t, "char", ",") or times and fn in ("ones", "zeros"):
                 dims.append([])
             elif t.kind == "char" and t.text.isalnum():
                 if dims[-1] and dims[-1][-1][0] != "*" and t.col != self.toks[j - 1].end + 1:
                     dims[-1].append(("*", t.col))
                 dims[-1].append((t.text, t.col))
-            elif _is(t, "char", "*") or _is(t, "cmd", "cdot", "times"):
+            elif _is(t, "char", "*") or _is(t, "cmd", "cdot") or times:
                 dims[-1].append(("*", t.col))
             elif t.kind in ("{", "}") or _is(t, "cmd", *FONTS, *IGNORED):
                 continue
@@ -578,7 +593,9 @@ class _Reader:
             self.put(")", self.toks[b].col)
         else:
             self.glue = True
+            self.deeper(t.col)
             self.operand()
+            self.depth -= 1
             self.put(")", t.col)
         if power:
             self.superscript(*power)
@@ -678,6 +695,8 @@ class _Reader:
 
     def power(self, op: str, a: int, b: int, caret: Tok):
         k = "".join(self.signature(a, b))
+        if not k:
+            raise self.error("this power has no exponent", caret.col)
         if _NUMBER.fullmatch(k):
             self.put(op + k, caret.col)
             return

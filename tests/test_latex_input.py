@@ -45,7 +45,7 @@ PAPERS = [
     (r"\Lambda + \Lambda^\top", "Lambda + Lambda'", ("Lambda: n x n",)),
     (r"\epsilon + \varepsilon", "2 epsilon", ()),
     (r"\lambda \|\mathbf{w}\|^2", "lambda ||w||^2", ()),
-    (r"\|y - X beta\|^2", "||y - X beta||^2", ()),  # a spelled Greek name stays whole
+    (r"\|y - X beta\|^2 + beta1", "||y - X beta||^2 + beta1", ()),  # a spelled Greek name stays whole
     # LaTeX sets letters one by one, so a run of them is a product
     (r"\|Xw - y\|_2^2", "||X w - y||^2", ()),
     (r"x^TAx", "x' A x", ()),
@@ -275,6 +275,10 @@ def test_printed_derivative_reads_as_its_plain_text(row):
     (r"x^\top \log", r"\log", 8),
     (r"\sigma(\cdot)", r"\cdot", 8),
     (r"\frac{1}", r"\frac", 1),
+    (r"\left\langle A, B \right\rangle", r"\left\langle", 1),
+    (r"x^{\circ}", "exponent", 2),
+    (r"x^(1/2", "(", 3),
+    (r"\mathbb{E}[x]", r"\mathbb", 1),
 ])
 def test_error_names_the_construct(latex, construct, column):
     with pytest.raises(MatcalcError) as e:
@@ -314,3 +318,10 @@ def test_names_map_to_their_letters():
     plain, cols = from_latex(latex)
     assert plain == "W2 mu"
     assert [latex[c - 1] for c in cols] == ["W", "2", "\\", "\\", "\\"]
+
+
+@pytest.mark.parametrize("latex", ["{" * 500 + "x" + "}" * 500, r"\log " * 3000 + "x",
+                                   r"\left(" * 300 + "x" + r"\right)" * 300])
+def test_deep_nesting_is_an_error_not_a_crash(latex):
+    with pytest.raises(MatcalcError, match="nested too deeply"):
+        from_latex(latex)
