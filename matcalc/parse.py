@@ -122,8 +122,17 @@ def parse(text: str) -> Parsed:
 
 def parse_decls(text: str) -> tuple[Decl, ...]:
     """Parse a `--declare` argument: declarations joined by `;`."""
-    tree = _parse(text, "decls")
-    return _Build(text).transform(tree)
+    try:
+        return _Build(text).transform(_parse(text, "decls"))
+    except MatcalcError as e:
+        e.message = f"in the declaration {text!r}: {e.message}"
+        raise
+
+
+# Words that read as properties: a dimension spelled like one is a typo, not a size.
+PROPERTIES = ("symmetric", "scalar")
+UNSUPPORTED_PROPERTIES = {"positive", "definite", "spd", "psd", "diagonal", "orthogonal", "invertible",
+                          "square", "triangular", "sparse", "hermitian", "real"}
 
 
 def _parse(text: str, start: str):
@@ -142,6 +151,8 @@ def _parse(text: str, start: str):
     except UnexpectedToken as e:
         if e.token.type == "$END":
             raise MatcalcError("unexpected end of input", len(text) + 1) from None
+        if e.token.type == "NAME":
+            _not_a_property(e.token)
         raise MatcalcError(f"unexpected {e.token.value!r}", e.column) from None
     except UnexpectedInput as e:  # pragma: no cover - lark's other parse errors
         raise MatcalcError("cannot parse the expression", getattr(e, "column", 1)) from None
@@ -310,8 +321,23 @@ class _Build:
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 
 
+def _not_a_property(tok) -> None:
+    """`A: symetric` is a misspelt property, not a vector of length symetric."""
+    import difflib
+
+    word = str(tok)
+    if word.lower() in UNSUPPORTED_PROPERTIES:
+        raise MatcalcError(f"the property {word!r} is not supported (only `symmetric`)", tok.column)
+    near = difflib.get_close_matches(word.lower(), PROPERTIES, n=1, cutoff=0.75)
+    if near:
+        raise MatcalcError(f"unknown property {word!r}: did you mean {near[0]}?", tok.column)
+
+
 def _dim(tok):
-    return int(tok) if tok.type == "INT" else str(tok)
+    if tok.type == "INT":
+        return int(tok)
+    _not_a_property(tok)
+    return str(tok)
 
 
 def _constant(e: Syntax) -> Fraction:

@@ -28,11 +28,14 @@ GREEK = {
 }
 
 
+UPPER_GREEK = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+
+
 def default_kind(name: str) -> str:
-    """SPEC §2: x, x_i, w2 are vectors; A, W1 matrices; anything else a scalar."""
+    """SPEC §2: x, x_i, w2 are vectors; A, W1, Sigma, Σ matrices; anything else a scalar."""
     if re.fullmatch(r"[a-z](\d+|_\w*)?", name):
         return "vector"
-    if re.fullmatch(r"[A-Z](\d+|_\w*)?", name):
+    if re.fullmatch(r"[A-Z](\d+|_\w*)?|[Α-Ω][0-9_]*", name) or re.sub(r"(\d+|_\w*)$", "", name) in UPPER_GREEK:
         return "matrix"
     return "scalar"
 
@@ -46,6 +49,7 @@ class Typed:
     names: dict[str, ir.Sym] = field(default_factory=dict)
     defs: dict[str, ir.Ref] = field(default_factory=dict)
     subexpressions: list = field(default_factory=list)  # (Syntax, ir.Expr), in source order
+    notes: list[str] = field(default_factory=list)  # defaults given up, declarations unused (SPEC §2)
 
 
 class _Dims:
@@ -373,34 +377,18 @@ BUILD = {
 class _Typer:
     """Pass 1: declarations, each name's kind, and the dimensions unified over the tree."""
 
-    def __init__(self, parsed: Parsed, decls: tuple[Decl, ...], source: str):
+    def __init__(self, parsed: Parsed, decls: dict[str, Decl], source: str, kinds: dict[str, str] | None = None):
         self.parsed = parsed
         self.source = source
         self.dims = _Dims()
-        self.decls: dict[str, Decl] = {}
-        for d in (*decls, *parsed.decls):
-            self._declare(d)
+        self.decls = decls
+        self.kinds = kinds or {}  # kinds chosen for undeclared names, over the spelling's default
         self.defs: dict[str, Syntax] = {}
         self.shapes: dict[int, tuple[int, int]] = {}  # id(Syntax) -> dim ids
         self.name_shapes: dict[str, tuple[int, int]] = {}
         self.order: list[str] = []  # names in order of appearance
         self.forced: dict[str, str] = {}
         self.fresh_order: list[int] = []
-
-    # -- declarations --------------------------------------------------------------
-    def _declare(self, d: Decl):
-        if d.name in RESERVED:
-            raise MatcalcError(f"{d.name} is reserved and cannot be declared", d.column)
-        old = self.decls.get(d.name)
-        if old is not None and old.shape is not None and d.shape is not None and old.shape != d.shape:
-            raise MatcalcError(f"{d.name} is declared twice with different shapes", d.column)
-        if old is not None:
-            d = Decl(d.name, d.shape or old.shape, d.symmetric or old.symmetric, d.column)
-        if d.shape and d.symmetric and d.shape[0] != "matrix":
-            raise MatcalcError(f"{d.name} is declared symmetric but is not a matrix", d.column)
-        if d.shape and d.shape[0] == "matrix" and d.symmetric and d.shape[1] != d.shape[2]:
-            raise MatcalcError(f"{d.name} is declared symmetric but is not square", d.column)
-        self.decls[d.name] = d
 
     def _kind_forcing(self, e: Syntax):
         """Names whose use forces their kind: the N of 1/N, the s of s^(1/2)."""
@@ -419,6 +407,8 @@ class _Typer:
                 for a, b in ((kids[0], kids[1]), (kids[1], kids[0])):
                     if a.kind == "name" and b.kind == "number":
                         self.forced.setdefault(a.args[0], "scalar")
+            if node.kind == "call" and node.args[0] in SQUARE_ARGUMENT and kids[0].kind == "name":
+                self.forced.setdefault(kids[0].args[0], "square")
             if _sized(node):
                 continue
             stack.extend(kids)
@@ -430,7 +420,7 @@ class _Typer:
         shape = d.shape if d else None
         dims = self.dims
         if shape is None:
-            kind = self.forced.get(name) or default_kind(name)
+            kind = self.forced.get(name) or self.kinds.get(name) or default_kind(name)
             if d and d.symmetric:
                 kind = "square"
             if kind == "scalar":
@@ -546,15 +536,60 @@ def _unknown_calls(parsed: Parsed):
                                f"for a product write `{name} (...)` or `{name} * (...)`", node.column)
 
 
+def _check_definitions(parsed: Parsed, decls: dict):
+    """Each name defined once, from names defined before it, never from itself."""
+    defined: set[str] = set()
+    for i, d in enumerate(parsed.defs):
+        if d.name in defined:
+            raise MatcalcError(f"{d.name} is defined twice", d.column)
+        if d.name in RESERVED or d.name in FUNCTIONS:
+            raise MatcalcError(f"{d.name} is reserved and cannot be defined", d.column)
+        if d.name in decls:
+            raise MatcalcError(f"{d.name} is both declared and defined", d.column)
+        later = {e.name for e in parsed.defs[i + 1:]} - defined
+        for node in _syntax_nodes(Parsed(d.expr)):
+            if node.kind == "name" and node.args[0] == d.name:
+                raise MatcalcError(f"{d.name} is defined in terms of itself", node.column)
+            if node.kind == "name" and node.args[0] in later:
+                raise MatcalcError(f"{node.args[0]} is used before its definition", node.column)
+        defined.add(d.name)
+
+
 def type_input(parsed: Parsed, decls: tuple[Decl, ...] = (), source: str = "") -> Typed:
     """Typecheck a parsed input against its declarations and build its IR."""
     _unknown_calls(parsed)
-    t = _Typer(parsed, decls, source)
+    declared = _declarations((*decls, *parsed.decls))
+    _check_definitions(parsed, declared)
+    t, notes = _choose_typing(parsed, declared, source)
+    typed = _Builder(t).build()
+    used = {node.args[0] for node in _syntax_nodes(parsed) if node.kind == "name"}
+    typed.notes = notes + [f"{name}: declared but not used in the expression" for name in declared if name not in used]
+    return typed
+
+
+def _declarations(decls) -> dict[str, Decl]:
+    """The declarations merged by name, each checked against the others and itself."""
+    out: dict[str, Decl] = {}
+    for d in decls:
+        if d.name in RESERVED or d.name in FUNCTIONS:
+            raise MatcalcError(f"{d.name} is reserved and cannot be declared", d.column)
+        old = out.get(d.name)
+        if old is not None and old.shape is not None and d.shape is not None and old.shape != d.shape:
+            raise MatcalcError(f"{d.name} is declared twice with different shapes", d.column)
+        if old is not None:
+            d = Decl(d.name, d.shape or old.shape, d.symmetric or old.symmetric, d.column)
+        if d.shape and d.symmetric and d.shape[0] != "matrix":
+            raise MatcalcError(f"{d.name} is declared symmetric but is not a matrix", d.column)
+        if d.shape and d.shape[0] == "matrix" and d.symmetric and d.shape[1] != d.shape[2]:
+            raise MatcalcError(f"{d.name} is declared symmetric but is not square", d.column)
+        out[d.name] = d
+    return out
+
+
+def _attempt(parsed: Parsed, decls: dict[str, Decl], source: str, kinds: dict[str, str]) -> _Typer:
+    """Pass 1 with the given kinds for undeclared names; a MatcalcError if they do not fit."""
+    t = _Typer(parsed, decls, source, kinds)
     for d in parsed.defs:
-        if d.name in t.defs or d.name == "I":
-            raise MatcalcError(f"{d.name} is defined twice" if d.name in t.defs else "I is reserved", d.column)
-        if d.name in t.decls:
-            raise MatcalcError(f"{d.name} is both declared and defined", d.column)
         t._kind_forcing(d.expr)
     t._kind_forcing(parsed.expr)
     for d in parsed.defs:
@@ -562,15 +597,159 @@ def type_input(parsed: Parsed, decls: tuple[Decl, ...] = (), source: str = "") -
         t.defs[d.name] = d.expr
     t.shape_of(parsed.expr)
     for name, s in t.name_shapes.items():
-        kind = t.forced.get(name) or default_kind(name)
-        if kind != "scalar" and name not in t.decls and t.is_scalar(s):
+        kind = t.forced.get(name) or kinds.get(name) or default_kind(name)
+        if kind != "scalar" and name not in decls and t.is_scalar(s):
             raise MatcalcError(f"{name} is used as a scalar; declare it `{name}: scalar`", 1)
-    for name in t.decls:
+    for name in decls:
         if name not in t.name_shapes:
             t.name_shape(name)
-        if t.decls[name].symmetric:
-            t.square(t.name_shapes[name], f"symmetric {name}", t.decls[name].column)
-    return _Builder(t).build()
+        if decls[name].symmetric:
+            t.square(t.name_shapes[name], f"symmetric {name}", decls[name].column)
+    return t
+
+
+# -- choosing a typing: defaults are preferences, given up weakest first (SPEC §2) ----------
+
+MAX_TYPINGS = 300  # typings tried before asking for a declaration
+SQUARE_ARGUMENT = {"det", "logdet", "inv", "tr"}
+# How far each kind is from a spelling's default: a vector is the next reading of a scalar.
+GRADE = {
+    "matrix": {"matrix": 0, "scalar": 2},
+    "vector": {"vector": 0, "scalar": 1, "matrix": 2},
+    "scalar": {"scalar": 0, "vector": 1, "matrix": 2},
+}
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    cost: tuple
+    typer: _Typer
+    kinds: dict
+    shapes: tuple  # the names' resolved shapes: equal for two readings that are one typing
+
+
+def _choose_typing(parsed: Parsed, decls: dict[str, Decl], source: str) -> tuple[_Typer, list[str]]:
+    """The typing that departs least from the spelling defaults, weakest names first; two
+    equally good typings are a question for the user, never a guess."""
+    probe = _Typer(parsed, decls, source)
+    for e in (*(d.expr for d in parsed.defs), parsed.expr):
+        probe._kind_forcing(e)
+    defined = {d.name for d in parsed.defs}
+    free = [n for n in dict.fromkeys(node.args[0] for node in _syntax_nodes(parsed) if node.kind == "name")
+            if n != "I" and n not in defined and n not in probe.forced and n not in decls]
+    transposed = _transposed(parsed) & set(free)
+    base = {n: "vector" for n in transposed if default_kind(n) == "scalar"}
+    found: dict[tuple, _Candidate] = {}
+
+    def run(kinds: dict) -> MatcalcError | None:
+        try:
+            t = _attempt(parsed, decls, source, kinds)
+        except MatcalcError as e:
+            return e
+        c = _Candidate(_cost(t, kinds, free), t, kinds, _resolved(t))
+        if c.shapes not in found or c.cost < found[c.shapes].cost:
+            found[c.shapes] = c
+        return None
+
+    failure = run(base)
+    for depth in (1, 2):
+        if found and min(c.cost for c in found.values())[:3] == (0, 0, 0):
+            break
+        for kinds in _departures(free, base, transposed, depth):
+            run(kinds)
+    if not found:
+        raise failure
+    best = min(c.cost for c in found.values())
+    winners = [c for c in found.values() if c.cost == best]
+    if len(winners) > 1:
+        raise MatcalcError(_ambiguity(winners), failure.column if failure else 1)
+    chosen = winners[0]
+    return chosen.typer, _notes(chosen, probe, failure, found)
+
+
+def _transposed(parsed: Parsed) -> set[str]:
+    """Names written with a transpose: the θ of θᵀx is not a scalar."""
+    return {node.args[0].args[0] for node in _syntax_nodes(parsed)
+            if node.kind in ("transpose", "inverse_transpose") and node.args[0].kind == "name"}
+
+
+def _departures(free: list[str], base: dict, transposed: set, depth: int):
+    """Every assignment that moves `depth` names off their base kind, within the budget;
+    a transposed name is never a scalar."""
+    from itertools import combinations, product
+
+    tried = 0
+    for names in combinations(free, depth):
+        options = [[k for k in GRADE[default_kind(n)] if k != base.get(n, default_kind(n))
+                    and not (k == "scalar" and n in transposed)] for n in names]
+        for kinds in product(*options):
+            tried += 1
+            if tried > MAX_TYPINGS:
+                return
+            yield {**base, **dict(zip(names, kinds))}
+
+
+def _cost(t: _Typer, kinds: dict, free: list[str]) -> tuple:
+    """(uppercase, lowercase, uppercase with a dimension of 1, other names): compared in
+    that order, so that the weakest defaults are given up first."""
+    upper = lower = unit = other = 0
+    for n in free:
+        default, kind = default_kind(n), kinds.get(n, default_kind(n))
+        grade = GRADE[default][kind]
+        if default == "matrix":
+            upper += grade
+            one = t.dims.find(t.dims.one)
+            unit += kind == "matrix" and any(t.dims.find(d) == one for d in t.name_shapes[n])
+        elif default == "vector":
+            lower += grade
+        else:
+            other += grade
+    return (upper, lower, unit, other)
+
+
+def _resolved(t: _Typer) -> tuple:
+    names = t._name_fresh()
+    return tuple((n, tuple(t.dims.resolve(d, names) for d in s)) for n, s in t.name_shapes.items())
+
+
+def _describe(shape) -> str:
+    r, c = shape
+    if (r, c) == (1, 1):
+        return "a scalar"
+    if c == 1:
+        return f"a vector of length {r}"
+    article = "an" if str(r)[0] in "aefhilmnorsx8" else "a"
+    return f"{article} {r}×{c} matrix"
+
+
+def _ambiguity(winners: list[_Candidate]) -> str:
+    readings = [dict(c.shapes) for c in winners[:2]]
+    names = [n for n in readings[0] if readings[0][n] != readings[1][n]]
+    options = ", or ".join(" and ".join(f"{n} as {_describe(r[n])}" for n in names) for r in readings)
+    first = names[0]
+    return f"cannot tell how to read {' and '.join(names)}: {options}; declare one (for example -d '{first}: scalar')"
+
+
+def _notes(chosen: _Candidate, probe: _Typer, failure: MatcalcError | None, found: dict) -> list[str]:
+    """One note per name whose spelling default was given up, saying why."""
+    shapes = dict(chosen.shapes)
+    if failure is not None:
+        why = failure.message
+    else:
+        default = next((c for c in found.values() if not any(
+            GRADE[default_kind(n)][k] for n, k in c.kinds.items())), None)
+        units = [f"{n} would be {_describe(s)}" for n, s in (default.shapes if default else ())
+                 if default_kind(n) == "matrix" and 1 in s]
+        why = "otherwise " + units[0] if units else "it is transposed"
+    notes = []
+    for name, shape in shapes.items():
+        kind = "scalar" if shape == (1, 1) else "vector" if shape[1] == 1 else "matrix"
+        default = default_kind(name)
+        if name in probe.forced and probe.forced[name] == "square" and default != "matrix":
+            notes.append(f"{name}: taken as {_describe(shape)} (the argument of a determinant, inverse or trace)")
+        elif name in chosen.kinds and GRADE[default][chosen.kinds[name]] and kind != default:
+            notes.append(f"{name}: taken as {_describe(shape)}, not {'a ' + default} ({why})")
+    return notes
 
 
 class _Builder:

@@ -9,7 +9,7 @@ from matcalc import MatcalcError, diff
 
 @pytest.mark.parametrize("text, column", [
     ("x' +", 5), ("x + y where x: n; y: m", 3), ("a x", 3), ("x' A x )", 8), ("tr(x y')'", None),
-    ("det(A) + x", 8), ("A / (y y')", 3), ("x $ y", 3),
+    ("det(A) + x'", 8), ("A / (y y')", 3), ("x $ y", 3),
 ])
 def test_errors_name_the_column(text, column):
     try:

@@ -1,0 +1,111 @@
+"""Typing as SPEC §2 states it: spelling gives a preference, the operators give constraints,
+and a preference given up is said in a note; what cannot be decided is asked for."""
+
+import pytest
+
+from matcalc import MatcalcError
+from matcalc.shapes import analyze
+
+
+def shapes_of(text, declare=()):
+    typed = analyze(text, declare)
+    return {name: s.shape for name, s in typed.names.items()}, typed.notes
+
+
+def kind(shape):
+    r, c = shape
+    return "scalar" if (r, c) == (1, 1) else "vector" if c == 1 else "row" if r == 1 else "matrix"
+
+
+# the SPEC §2 table, and the forms of statistics and ML papers, undeclared
+@pytest.mark.parametrize("text, kinds, noted", [
+    ("x - mu", {"x": "vector", "mu": "vector"}, {"mu"}),
+    ("x' A x + c", {"x": "vector", "A": "matrix", "c": "scalar"}, {"c"}),
+    ("W x + bias", {"W": "matrix", "x": "vector", "bias": "vector"}, {"bias"}),
+    ("||y - X beta||^2", {"y": "vector", "X": "matrix", "beta": "vector"}, {"beta"}),
+    ("logdet(Sigma)", {"Sigma": "matrix"}, set()),
+    ("tr(Sigma)", {"Sigma": "matrix"}, set()),
+    ("theta' x", {"theta": "vector", "x": "vector"}, {"theta"}),
+    ("alpha x", {"alpha": "scalar", "x": "vector"}, set()),
+    ("lambda ||w||^2", {"lambda": "scalar", "w": "vector"}, set()),
+    ("1/N ||X W - y||^2", {"N": "scalar", "X": "matrix", "W": "vector", "y": "vector"}, set()),
+    ("x' Σ x", {"x": "vector", "Σ": "matrix"}, set()),
+    ("x' Lambda x", {"x": "vector", "Lambda": "matrix"}, set()),
+    ("-1/2 (x - mu)' inv(Sigma) (x - mu) - 1/2 logdet(Sigma)",
+     {"x": "vector", "mu": "vector", "Sigma": "matrix"}, {"mu"}),
+    ("||y - X beta||^2 + lambda ||beta||^2",
+     {"y": "vector", "X": "matrix", "beta": "vector", "lambda": "scalar"}, {"beta"}),
+    ("||W2 tanh(W1 x + b1) + b2 - y||^2",
+     {"W2": "matrix", "W1": "matrix", "x": "vector", "b1": "vector", "b2": "vector", "y": "vector"}, set()),
+    ("sum(log(sigmoid(y .* (X w))))", {"y": "vector", "X": "matrix", "w": "vector"}, set()),
+])
+def test_undeclared_names_are_typed_as_a_person_expects(text, kinds, noted):
+    shapes, notes = shapes_of(text)
+    assert {n: kind(s) for n, s in shapes.items()} == kinds
+    assert {note.split(":")[0] for note in notes} == noted
+
+
+def test_a_note_says_what_was_given_up_and_why():
+    _, notes = shapes_of("||y - X beta||^2")
+    assert notes == ["beta: taken as a vector of length m, not a scalar (X beta must be n×1)"] or \
+        notes[0].startswith("beta: taken as a vector")
+
+
+def test_a_declaration_silences_the_note():
+    shapes, notes = shapes_of("x - mu", ["mu: n"])
+    assert notes == []
+
+
+@pytest.mark.parametrize("decl, message", [
+    ("A: symetric", "symetric"),
+    ("A: n x", "n x"),
+    ("A: 0", "0"),
+])
+def test_a_bad_declaration_is_an_error(decl, message):
+    with pytest.raises(MatcalcError) as err:
+        analyze("x' A x", [decl])
+    assert message in err.value.message
+
+
+def test_an_unused_declaration_gets_a_note():
+    _, notes = shapes_of("x' A x", ["B: n x n"])
+    assert any(note.startswith("B:") and "not used" in note for note in notes)
+
+
+@pytest.mark.parametrize("text, culprit", [
+    ("sum(sigmoud(x))", "sigmoud"),
+    ("arcsinn(x)", "arcsinn"),
+    ("trce(A X)", "trce"),
+    ("foo(x)", "foo"),
+    ("expm(X)", "expm"),
+])
+def test_an_unknown_function_is_named(text, culprit):
+    with pytest.raises(MatcalcError) as err:
+        analyze(text)
+    assert culprit in err.value.message
+
+
+def test_the_nearest_function_is_suggested():
+    with pytest.raises(MatcalcError) as err:
+        analyze("sum(sigmoud(x))")
+    assert "did you mean sigmoid" in err.value.message
+    assert "a (x + y)" in err.value.message or "*" in err.value.message
+
+
+@pytest.mark.parametrize("text, meaning", [
+    ("trace(A X)", "tr(A X)"),
+    ("ln(x)", "log(x)"),
+    ("norm(x)", "norm2(x)"),
+    ("a (x + y)", "a * (x + y)"),
+])
+def test_aliases_and_products(text, meaning):
+    assert analyze(text).expr is analyze(meaning).expr
+
+
+@pytest.mark.parametrize("text", [
+    "sum(y) where y = x; y = 2 x",
+    "sum(h) where h = h + x",
+])
+def test_a_definition_is_made_once_and_not_of_itself(text):
+    with pytest.raises(MatcalcError):
+        analyze(text)
