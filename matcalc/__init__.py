@@ -36,6 +36,7 @@ class Result:
     shape: list
     variables: dict
     steps: list | None = None
+    notes: list = field(default_factory=list)  # typing defaults given up, declarations unused (SPEC §2)
     derivation: object = field(default=None, repr=False, compare=False)
     trace: object = field(default=None, repr=False, compare=False)  # trace.Trace: `steps` and Rich print it
 
@@ -45,6 +46,8 @@ class Result:
             "shape", "variables")}
         if self.steps is not None:
             out["steps"] = self.steps
+        if self.notes:
+            out["notes"] = self.notes
         return out
 
     def _repr_latex_(self) -> str:
@@ -86,7 +89,7 @@ def diff(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "d
         input=expr, wrt=d.X.name, layout=layout, kind=d.kind,
         expression=to_text_where(typed.expr), derivative=to_text_where(d.result),
         latex=to_latex(d.result), numpy=numpy_code, shape=dims_json(d.result.shape),
-        variables=variables, steps=step_list, derivation=d, trace=trace,
+        variables=variables, steps=step_list, notes=list(typed.notes), derivation=d, trace=trace,
     )
 
 

@@ -81,9 +81,11 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
     tty = sys.stdout.isatty()
 
     def one(line: str):
-        for w in wrt or [None]:
+        for i, w in enumerate(wrt or [None]):
             r = diff(line, wrt=w, kind=command, layout=layout.value, declare=declare or (),
                      steps=steps, all_steps=all_steps)
+            if fmt != Format.json and not tty and i == 0:
+                _notes(r.notes)
             if fmt == Format.json:
                 print(json.dumps(r.to_json(), ensure_ascii=False))
             elif fmt == Format.latex:
@@ -104,6 +106,14 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
 
     ok = all([_guarded(one, line, fmt) for line in _inputs(expr)])
     raise typer.Exit(0 if ok else 1)
+
+
+def _notes(notes: list[str]) -> None:
+    """How the input was read where it departs from the naming defaults: on stderr, so
+    that stdout stays one result per line."""
+    sys.stdout.flush()
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def _latex_steps(r) -> str:

@@ -26,6 +26,8 @@ def show_result(r, console: Console | None = None) -> None:
     body.add_row("input", Text(r.expression))
     shapes = ", ".join(f"{n}: {_shape(v['shape'])}{' sym' if v['symmetric'] else ''}" for n, v in r.variables.items())
     body.add_row("shapes", Text(shapes))
+    for note in r.notes:
+        body.add_row("note", Text(note, style="yellow"))
     body.add_row("result", Text(to_text_where(d.result, unicode=True), style="bold"))
     body.add_row("shape", Text(f"{_shape(r.shape)}  ({r.kind}, {r.layout} layout"
                                f"{', vec form ∂vec(F)/∂vec(X)ᵀ' if d.vec_form else ''})"))

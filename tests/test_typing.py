@@ -109,3 +109,19 @@ def test_aliases_and_products(text, meaning):
 def test_a_definition_is_made_once_and_not_of_itself(text):
     with pytest.raises(MatcalcError):
         analyze(text)
+
+
+def test_notes_reach_json_and_stderr_but_never_stdout():
+    import json
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "matcalc", "grad", "||y - X beta||^2", "--wrt", "beta"]
+    text = subprocess.run(cmd, capture_output=True, text=True)
+    assert text.stdout.strip() == "-2 X' (y - X beta)"
+    assert text.stderr.startswith("note: beta: taken as a vector of length m")
+    as_json = json.loads(subprocess.run(cmd + ["-f", "json"], capture_output=True, text=True).stdout)
+    assert as_json["notes"][0].startswith("beta: taken as a vector")
+    plain = json.loads(subprocess.run(cmd[:3] + ["x' A x", "--wrt", "x", "-f", "json"],
+                                      capture_output=True, text=True).stdout)
+    assert "notes" not in plain
