@@ -122,6 +122,6 @@ def test_notes_reach_json_and_stderr_but_never_stdout():
     assert text.stderr.startswith("note: beta: taken as a vector of length m")
     as_json = json.loads(subprocess.run(cmd + ["-f", "json"], capture_output=True, text=True).stdout)
     assert as_json["notes"][0].startswith("beta: taken as a vector")
-    XX, "--wrt", "x", "-f", "json"],
+    plain = json.loads(subprocess.run(cmd[:4] + ["x' A x", "--wrt", "x", "-f", "json"],
                                       capture_output=True, text=True).stdout)
     assert "notes" not in plain
