@@ -115,15 +115,32 @@ def _parser():
 
 
 def parse(text: str) -> Parsed:
-    """Parse one input line: an expression with an optional `where` clause."""
-    tree = _parse(text, "start")
-    return _Build(text).transform(tree)
+    """Parse one input line: an expression with an optional `where` clause. LaTeX (any
+    backslash) is read as the plain form it stands for, errors pointing into the LaTeX."""
+    return _plain_or_latex(text, lambda plain: _Build(plain).transform(_parse(plain, "start")))
+
+
+def _plain_or_latex(text: str, read):
+    if "\\" not in text:
+        return read(text)
+    from .latex_input import from_latex
+
+    if len(text) > MAX_LENGTH:
+        raise MatcalcError(f"input too long ({len(text)} characters, at most {MAX_LENGTH})", 1)
+    plain, columns = from_latex(text)
+    try:
+        return read(plain)
+    except MatcalcError as e:
+        if e.column is not None:
+            e.column = columns[e.column - 1] if e.column <= len(columns) else len(text) + 1
+        e.message += f" (reading the LaTeX as: {plain})"
+        raise
 
 
 def parse_decls(text: str) -> tuple[Decl, ...]:
     """Parse a `--declare` argument: declarations joined by `;`."""
     try:
-        return _Build(text).transform(_parse(text, "decls"))
+        return _plain_or_latex(text, lambda plain: _Build(plain).transform(_parse(plain, "decls")))
     except MatcalcError as e:
         e.message = f"in the declaration {text!r}: {e.message}"
         raise

@@ -63,3 +63,28 @@ def test_malformed_input_is_refused_at_its_column(text, message, column):
         analyze(text)
     assert message in err.value.message
     assert err.value.column == column
+
+
+@pytest.mark.parametrize("pasted, plain", [
+    (r"\mathbf{x}^\top A \mathbf{x}", "x' A x"),
+    (r"\operatorname{tr}(A X)", "tr(A X)"),
+    (r"\log\det S", "logdet(S)"),
+    (r"\frac{1}{N} \|X \mathbf{w} - \mathbf{y}\|_2^2", "1/N ||X w - y||^2"),
+    (r"\left( \mathbf{x} - \boldsymbol{\mu} \right)^\top \Sigma^{-1} (\mathbf{x} - \bm{\mu})",
+     "(x - mu)' Sigma^-1 (x - mu)"),
+    (r"\sigma(W \mathbf{x}) \odot \mathbf{y}", "sigmoid(W x) .* y"),
+    (r"A \otimes B", "kron(A, B)"),
+    (r"\mathbf{x}^\intercal W_1 \mathbf{x}", "x' W1 x"),
+    (r"\mathrm{A} \cdot \mathbf{x}_{i}", "A x_i"),
+])
+def test_latex_pasted_from_a_paper_reads_as_its_plain_form(pasted, plain):
+    assert same(pasted, plain)
+
+
+def test_a_latex_error_points_into_the_latex():
+    with pytest.raises(MatcalcError) as err:
+        analyze(r"\mathbf{x}^\top A +")
+    assert err.value.column == len(r"\mathbf{x}^\top A +") + 1
+    with pytest.raises(MatcalcError) as err:
+        analyze(r"x + \int y")
+    assert "\\int" in err.value.message and err.value.column == 5
