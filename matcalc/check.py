@@ -15,6 +15,7 @@ from . import ir
 from .printers.numpy import py_name, to_numpy
 
 POSITIVE_FUNCS = {"log", "sqrt"}
+SMALL_FUNCS = {"arcsin", "arccos"}  # defined on (−1, 1): the names beneath are drawn small
 
 
 def _needs(e: ir.Expr) -> tuple[set, set, set]:
@@ -77,6 +78,8 @@ def random_inputs(typed, rng: np.random.Generator) -> dict[str, object]:
     for r in typed.defs.values():
         p, s, i = _needs(r.a)
         positive, spd, invertible = positive | p, spd | s, invertible | i
+    small = {s.name for e in (typed.expr, *typed.defs.values()) for node in ir.postorder(e)
+             if isinstance(node, ir.Func) and node.name in SMALL_FUNCS for s in _syms(node.a)}
     sizes = sizes_for(typed.names)
     values = {}
     for name, s in typed.names.items():
@@ -95,6 +98,8 @@ def random_inputs(typed, rng: np.random.Generator) -> dict[str, object]:
                 v = v @ v.T + r * np.eye(r)
             elif r == c and (name in invertible or s.symmetric):
                 v = v + r * np.eye(r) * np.sign(rng.standard_normal() + 3)
+        if name in small:
+            v = v * 0.2 / max(r, c)
         values[py_name(name)] = v
     return values
 

@@ -116,6 +116,12 @@ FPRIME = {
                 "sigmoid(x) .* (ones(n) - sigmoid(x))"),
     "softplus": ("softplus′(a) = σ(a)", lambda u, a: algebra.func("sigmoid", a), "sigmoid(x)"),
     "relu": ("relu′(a) = step(a)", lambda u, a: algebra.func("step", a), "step(x)"),
+    "arcsin": ("arcsin′(a) = 1 ./ sqrt(1 − a²)", lambda u, a: hadpow(_one_minus(hadpow(a, 2)), Fraction(-1, 2)),
+               "(ones(n) - x .^ 2) .^ (-1/2)"),
+    "arccos": ("arccos′(a) = −1 ./ sqrt(1 − a²)",
+               lambda u, a: neg(hadpow(_one_minus(hadpow(a, 2)), Fraction(-1, 2))), "-(ones(n) - x .^ 2) .^ (-1/2)"),
+    "arctan": ("arctan′(a) = 1 ./ (1 + a²)", lambda u, a: hadpow(add(ones(a.shape), hadpow(a, 2)), -1),
+               "(ones(n) + x .^ 2) .^ -1"),
     "sign": ("sign′(a) = 0 (almost everywhere)", lambda u, a: zero(a.shape), "zeros(n)"),
     "step": ("step′(a) = 0 (almost everywhere)", lambda u, a: zero(a.shape), "zeros(n)"),
 }

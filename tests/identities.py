@@ -1045,6 +1045,30 @@ SYMMETRIC = [
         source="SPEC §2 'A: symmetric' keeps the inferred shape"),
 ]
 
+# SPEC §1 as updated: inverse trigonometric functions, norm1, log_softmax, the aliases.
+LANGUAGE = [
+    grad("sum(arcsin(tanh(x)/2)) where x: n", "x", lambda x: np.sum(np.arcsin(tanh(x) / 2)),
+         source="SPEC §1 arcsin: 1/sqrt(1 - a^2) through tanh"),
+    grad("sum(arccos(sigmoid(A x))) where A: m x n; x: n", "x", lambda A, x: np.sum(np.arccos(sigmoid(A @ x))),
+         source="SPEC §1 arccos: -1/sqrt(1 - a^2)"),
+    grad("sum(arctan(A x)) where A: m x n; x: n", "x", lambda A, x: np.sum(np.arctan(A @ x)),
+         answer=lambda A, x: A.T @ (1 / (1 + (A @ x) ** 2)), source="SPEC §1 arctan: 1/(1 + a^2)"),
+    row("arctan(s) + arcsin(tanh(s)) where s: scalar", "s", lambda s: np.arctan(s) + np.arcsin(tanh(s)),
+        source="SPEC §1 inverse trigonometric functions of a scalar"),
+    grad("norm1(A x - b) where A: m x n; x: n; b: m", "x", lambda A, x, b: np.sum(np.abs(A @ x - b)),
+         answer=lambda A, x, b: A.T @ np.sign(A @ x - b), source="SPEC §1 norm1: sum of absolute values"),
+    grad("y' log_softmax(W x) where W: m x n; x: n; y: m", "W",
+         lambda W, x, y: y @ (W @ x - logsumexp(W @ x)),
+         answer=lambda W, x, y: np.outer(y - np.sum(y) * softmax(W @ x), x), source="SPEC §1 log_softmax"),
+    row("log_softmax(x) where x: n", "x", lambda x: x - logsumexp(x), command="jac",
+        answer=lambda x: np.eye(len(x)) - np.outer(np.ones(len(x)), softmax(x)),
+        source="SPEC §1 log_softmax: Jacobian I - 1 softmax(x)'"),
+    grad("trace(A X) where A: n x m; X: m x n", "X", lambda A, X: np.trace(A @ X),
+         answer=lambda A, X: A.T, source="SPEC §1 alias trace = tr"),
+    grad("ln(x' x) + norm(x) where x: n", "x", lambda x: np.log(x @ x) + norm(x),
+         answer=lambda x: 2 * x / (x @ x) + x / norm(x), source="SPEC §1 aliases ln = log, norm = norm2"),
+]
+
 ERRORS = [
     error("x + 1 where x: n", "x", source="SPEC §1: a scalar added to a vector is an error"),
     error("x + s where x: n; s: scalar", "x", source="SPEC §1: no broadcast of a scalar variable"),
@@ -1063,4 +1087,4 @@ ERRORS = [
 
 IDENTITIES = (SEED + COOKBOOK_DETERMINANT_INVERSE + COOKBOOK_FORMS + COOKBOOK_TRACE
               + COOKBOOK_NORMS + SYMPY + ML + JACOBIANS + HESSIANS + SCALAR_VARIABLES
-              + NUMERATOR + SYMMETRIC + ERRORS)
+              + NUMERATOR + SYMMETRIC + LANGUAGE + ERRORS)

@@ -15,7 +15,8 @@ from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer
 
 FUNCS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
-    "tan": "np.tan({})", "tanh": "np.tanh({})", "sqrt": "np.sqrt({})", "abs": "np.abs({})",
+    "tan": "np.tan({})", "tanh": "np.tanh({})", "arcsin": "np.arcsin({})", "arccos": "np.arccos({})",
+    "arctan": "np.arctan({})", "sqrt": "np.sqrt({})", "abs": "np.abs({})",
     "sigmoid": "(1 / (1 + np.exp(-({}))))", "softplus": "np.logaddexp(0, {})",
     "relu": "np.maximum({}, 0)", "sign": "np.sign({})", "step": "np.heaviside({}, 0.0)",
 }
