@@ -13,7 +13,7 @@ from fractions import Fraction
 from .ir import (
     LEAVES, ONE, SCALAR, Add, Commutation, Const, Det, DiagMat, DiagVec, Expr, Func, HadPow, Hadamard,
     Identity, Inverse, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Ones, Pow, Ref, ShapeError, Softmax,
-    Sum, Sym, Trace, Transpose, Vec, Zero, dim_mul, show_shape, size, split_coeff,
+    Sum, Sym, SymPow, Trace, Transpose, Vec, Zero, dim_mul, show_shape, size, split_coeff,
 )
 
 
@@ -309,6 +309,17 @@ def hadpow(a: Expr, k) -> Expr:
     return HadPow(a, k)
 
 
+def sympow(a: Expr, b: Expr) -> Expr:
+    """a .^ b for a scalar b: a number b is an ordinary power."""
+    if b.shape != SCALAR:
+        raise ShapeError(f"an exponent must be a scalar, not {show_shape(b.shape)}")
+    if isinstance(b, Const):
+        return hadpow(a, b.value)
+    if isinstance(a, Const) and a.value == 1 or isinstance(a, Ones):
+        return a
+    return SymPow(a, b)
+
+
 def kron(a: Expr, b: Expr) -> Expr:
     if a.shape == SCALAR or b.shape == SCALAR:
         return mul(a, b)
@@ -453,6 +464,7 @@ REBUILD = {
     MatPow: lambda e, k: power(k[0], e.k),
     Pow: lambda e, k: power(k[0], e.k),
     HadPow: lambda e, k: hadpow(k[0], e.k),
+    SymPow: lambda e, k: sympow(*k),
     Func: lambda e, k: func(e.name, k[0]),
     Trace: lambda e, k: trace(k[0]),
     Det: lambda e, k: det(k[0]),

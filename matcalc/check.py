@@ -36,6 +36,9 @@ def _needs(e: ir.Expr) -> tuple[set, set, set]:
             or isinstance(node, ir.LogDet) \
             or (isinstance(node, (ir.Pow, ir.HadPow)) and node.k.denominator != 1) \
             or (isinstance(node, (ir.Pow, ir.HadPow)) and node.k < 0)
+        if isinstance(node, ir.SymPow):  # a^b = exp(b log a): a positive base
+            stack.extend(((node.a, True), (node.b, child_pos)))
+            continue
         stack.extend((k, child_pos) for k in node.kids)
     return positive, spd, invertible
 

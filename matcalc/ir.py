@@ -9,7 +9,7 @@ Imports nothing from matcalc.
 
     Expr ::= Sym | Const | Identity | Ones | Zero | Commutation           (leaves)
            | Add(terms) | Mul(factors) | Hadamard(factors) | Kron(a, b)
-           | Transpose a | Inverse a | MatPow(a, k) | Pow(a, k) | HadPow(a, k)
+           | Transpose a | Inverse a | MatPow(a, k) | Pow(a, k) | HadPow(a, k) | SymPow(a, b)
            | Func(name, a) | Trace a | Det a | LogDet a | Sum a | Norm a
            | LogSumExp a | Softmax a | DiagMat a | DiagVec a | Vec a | Ref(name, a)
 """
@@ -310,6 +310,21 @@ class HadPow(_Unary):
 
 
 @_node
+class SymPow(Expr):
+    """a raised entrywise to a scalar expression b: x .^ p, s^t, 2^x."""
+
+    a: Expr
+    b: Expr
+
+    @property
+    def kids(self):
+        return (self.a, self.b)
+
+    def _shape(self):
+        return self.a.shape
+
+
+@_node
 class Func(_Unary):
     """An entrywise function: exp, log, tanh, sigmoid, ..."""
 
@@ -393,7 +408,7 @@ class Ref(_Unary):
 # The structural order: constants and names first, sums last, as factors are written.
 for _rank, _cls in enumerate((
     Const, Sym, Ref, Identity, Ones, Zero, Commutation, Det, LogDet, Trace, Sum, Norm, LogSumExp, Func,
-    Softmax, DiagVec, DiagMat, Vec, Transpose, Inverse, MatPow, Pow, HadPow, Hadamard, Kron, Mul, Add,
+    Softmax, DiagVec, DiagMat, Vec, Transpose, Inverse, MatPow, Pow, HadPow, SymPow, Hadamard, Kron, Mul, Add,
 )):
     _cls._rank = _rank
 

@@ -292,6 +292,8 @@ class _Build:
             return self._node("transpose", (a,), op.column)
         if kind == "-T":
             return self._node("inverse_transpose", (a,), op.column)
+        if kind == "e":
+            return self._node("symbolic_power", (a, k, False), op.column)
         return self._node("power", (a, k), op.column)
 
     def superscript(self, meta, a, sup):
@@ -302,8 +304,10 @@ class _Build:
 
     def entrywise_power(self, meta, a, op, p):
         kind, k = p
+        if kind == "e":
+            return self._node("symbolic_power", (a, k, True), op.column)
         if kind != "k":
-            raise MatcalcError("`.^` needs a numeric exponent", op.column)
+            raise MatcalcError("`.^` needs an exponent: a number or a scalar expression", op.column)
         return self._node("entrywise_power", (a, k), op.column)
 
     def pow_transpose(self, meta, *_):
@@ -319,7 +323,14 @@ class _Build:
         return ("k", -_number(n))
 
     def pow_expr(self, meta, e):
-        return ("k", _constant(e))
+        """A constant exponent is a number (x^{1/3}); anything else a symbolic one (x^(p+1))."""
+        try:
+            return ("k", _constant(e))
+        except MatcalcError:
+            return ("e", e)
+
+    def pow_name(self, meta, tok):
+        return ("e", self.name(meta, tok))
 
     def number(self, meta, tok):
         return self._node("number", (_number(tok),), tok.column)

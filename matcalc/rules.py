@@ -178,6 +178,21 @@ def _vjp_matpow(u, i, G):
     return add(*(mul(T(power(A, j)), G, T(power(A, k - 1 - j))) for j in range(k)))
 
 
+def _d_sympow(u, d):
+    """d(a^b) = b a^(b−1) ∘ da + a^b ∘ log(a) db."""
+    (a, b), (da, db) = u.kids, d
+    by_base = hadamard(mul(b, algebra.sympow(a, sub(b, ONE))), da) if da is not None else None
+    by_exponent = mul(hadamard(u, algebra.func("log", a)), db) if db is not None else None
+    return add(by_base, by_exponent)
+
+
+def _vjp_sympow(u, i, G):
+    a, b = u.kids
+    if i == 0:
+        return mul(b, hadamard(G, algebra.sympow(a, sub(b, ONE))))
+    return inner(G, hadamard(u, algebra.func("log", a)))
+
+
 def _d_hadamard(u, d):
     fs = u.factors
     return add(*(hadamard(*fs[:i], di, *fs[i + 1:]) for i, di in enumerate(d) if di is not None))
@@ -286,6 +301,14 @@ RULES: dict[type, NodeRules] = {
         vjp=Rule("U = A.^k:  ∂f/∂A = k G ∘ A.^(k−1)",
                  lambda u, i, G: mul(const(u.k), hadamard(G, hadpow(u.a, u.k - 1))),
                  Example("sum(x .^ 3)", "x", "3 x .^ 2")),
+        vec=NONLINEAR,
+    ),
+    ir.SymPow: NodeRules(
+        "symbolic power",
+        d=Rule("d(a^b) = b a^(b−1) ∘ da + a^b ∘ log(a) db", _d_sympow,
+               Example("x .^ p", "x", "p diag(x .^ (p - 1))")),
+        vjp=Rule("U = A.^b:  ∂f/∂A = b G ∘ A.^(b−1),  ∂f/∂b = ⟨G, U ∘ log(A)⟩", _vjp_sympow,
+                 Example("sum(x .^ p)", "p", "sum(x .^ p .* log(x))")),
         vec=NONLINEAR,
     ),
     ir.Func: NodeRules(

@@ -218,6 +218,17 @@ def _power(t, e, args):
     return a
 
 
+def _symbolic_power(t, e, args):
+    """a^b and a .^ b with a scalar expression b: entrywise on a vector or matrix a."""
+    a, b = args
+    if not t.is_scalar(b):
+        raise MatcalcError(f"an exponent must be a scalar, not {t.show(b)}", e.column)
+    if not e.args[2] and not t.is_scalar(a):
+        raise MatcalcError(f"a power of {t.show(a)} needs an integer exponent; write .^ for an entrywise power",
+                           e.column)
+    return a
+
+
 def _call(t, e, args):
     """A function: its argument count checked, then its own shape rule."""
     fn, n = e.args[0], len(e.args) - 1
@@ -245,6 +256,7 @@ SHAPE_RULES = {
     "inverse_transpose": _inverse_transpose,
     "power": _power,
     "entrywise_power": _keep,
+    "symbolic_power": _symbolic_power,
     "norm": _scalar,
     "call": _call,
 }
@@ -375,6 +387,7 @@ BUILD = {
     "inverse_transpose": lambda a: algebra.inv(algebra.T(a)),
     "power": algebra.power,
     "entrywise_power": algebra.hadpow,
+    "symbolic_power": lambda a, b, entrywise: algebra.sympow(a, b),
     "norm": algebra.norm,
 }
 
@@ -403,6 +416,11 @@ class _Typer:
             kids = [a for a in node.args if isinstance(a, Syntax)]
             if node.kind == "div" and kids[1].kind == "name":
                 self.forced.setdefault(kids[1].args[0], "scalar")
+            if node.kind == "symbolic_power" and kids[1].kind == "name":  # the p of x .^ p
+                self.forced.setdefault(kids[1].args[0], "scalar")
+            if node.kind == "symbolic_power" and not node.args[2] and kids[0].kind == "name":
+                name = kids[0].args[0]  # s^t: a vector name is a scalar; X^p stays a matrix, refused
+                self.forced.setdefault(name, "scalar" if default_kind(name) != "matrix" else "matrix")
             if node.kind == "power" and kids[0].kind == "name":
                 name = kids[0].args[0]
                 k = node.args[1]

@@ -42,6 +42,10 @@ def same(a: str, b: str, declare=()) -> bool:
     ("x^T", "x'"), ("x^⊤", "x'"), ("x^{T}", "x'"),
     ("A^{-1}", "A^-1"), ("A^{-T}", "A^-T"), ("A^(-1)", "inv(A)"),
     ("s^{1/3}", "s^(1/3)"),
+    # symbolic exponents: a name, or any non-constant expression in braces or parentheses
+    ("x .^ p", "x .^ (p)"),
+    ("s^t", "s^{t}"),
+    ("x .^ (2 p)", "x .^ {2 * p}"),
 ])
 def test_a_form_means_what_its_plain_spelling_means(written, meaning):
     assert same(written, meaning)

@@ -109,6 +109,10 @@ class LatexPrinter(Printer):
     def v_HadPow(self, e):
         return rf"{{{self.show(e.a, ATOM)}}}^{{\circ {Fraction(e.k)}}}", POSTFIX
 
+    def v_SymPow(self, e):
+        circ = "" if e.a.shape == ir.SCALAR else r"\circ "
+        return rf"{{{self.show(e.a, ATOM)}}}^{{{circ}{self.show(e.b)}}}", POSTFIX
+
     def v_Hadamard(self, e):
         return r" \odot ".join(self.show(f, POSTFIX) for f in e.factors), PRODUCT
 

@@ -149,6 +149,9 @@ class NumpyPrinter(Printer):
 
     v_Pow = v_HadPow
 
+    def v_SymPow(self, e):
+        return f"{self.paren(e.a)} ** {self.paren(e.b)}", POSTFIX
+
     def _exponent(self, k: Fraction) -> str:
         if k.denominator == 1:
             return str(k.numerator) if k >= 0 else f"({k.numerator})"

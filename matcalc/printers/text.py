@@ -132,6 +132,10 @@ class TextPrinter(Printer):
         ks = str(k.numerator) if k.denominator == 1 else f"({number(k)})"
         return f"{self.show(base, POSTFIX + 1)} .^ {ks}", POSTFIX
 
+    def v_SymPow(self, e):
+        op = "^" if e.a.shape == ir.SCALAR else " .^ "
+        return f"{self.show(e.a, POSTFIX + 1)}{op}{self.show(e.b, ATOM)}", POSTFIX
+
     def sized(self, e: ir.Expr, prec: int = SUM) -> str:
         """Inside kron and vec nothing fixes the size of I, so it is written eye(n)."""
         return f"eye({dim(e.n)})" if isinstance(e, ir.Identity) else self.show(e, prec)
