@@ -50,15 +50,17 @@ class ShapeError(MatcalcError):
 # -- shapes and dimensions ------------------------------------------------------------------
 
 def dim_mul(a: Dim, b: Dim) -> Dim:
-    """The product of two dimensions, as a canonical name such as 'm*p'."""
-    if isinstance(a, int) and isinstance(b, int):
-        return a * b
-    if a == 1:
-        return b
-    if b == 1:
-        return a
-    parts = sorted(str(a).split("*") + str(b).split("*"), key=lambda s: (not s.isdigit(), s))
-    return "*".join(parts)
+    """The product of two dimensions in one canonical form, so that equal sizes are equal
+    values: numbers multiplied out in front, names sorted (2*3*n is 6*n, n*m is m*n)."""
+    coeff, names = 1, []
+    for part in str(a).split("*") + str(b).split("*"):
+        if part.isdigit():
+            coeff *= int(part)
+        else:
+            names.append(part)
+    if not names:
+        return coeff
+    return "*".join(([str(coeff)] if coeff != 1 else []) + sorted(names))
 
 
 def size(shape: Shape) -> Dim:

@@ -94,6 +94,8 @@ class _Dims:
         if i == j:
             return True
         vi, vj = self.value[i], self.value[j]
+        if isinstance(vi, tuple) or isinstance(vj, tuple):
+            return self._unify_products(i, j)
         if vi is None and vj is None:
             self.parent[j] = i
             self.may_be_one[i] = self.may_be_one[i] and self.may_be_one[j]
@@ -104,16 +106,60 @@ class _Dims:
                 return False  # a vector's length is never 1: that would make it a scalar
             self.parent[var] = other
             return True
-        if isinstance(vi, tuple) and isinstance(vj, tuple):
-            if self.unify(vi[1], vj[1]) and self.unify(vi[2], vj[2]):
-                self.parent[j] = i
-                return True
-            return False
-        if isinstance(vi, tuple) or isinstance(vj, tuple):
-            a, b = (vi, vj) if isinstance(vi, tuple) else (vj, vi)
-            ra, rb = self.resolve(a[1]), self.resolve(a[2])
-            return isinstance(ra, int) and isinstance(rb, int) and ra * rb == b
         return False
+
+    def _flat(self, i: int) -> tuple[int, list[int]]:
+        """i as a number times a multiset of roots (names and free variables): products
+        commute and numbers multiply out, so 2*3*n and n*6 flatten alike."""
+        coeff, leaves, stack = 1, [], [i]
+        while stack:
+            r = self.find(stack.pop())
+            v = self.value[r]
+            if isinstance(v, tuple):
+                stack += [v[1], v[2]]
+            elif isinstance(v, int):
+                coeff *= v
+            else:
+                leaves.append(r)
+        return coeff, leaves
+
+    def _unify_products(self, i: int, j: int) -> bool:
+        """Equal products: the factors both sides share cancel; what is left must be equal,
+        or one free variable that the rest determines (2*v = 6*n gives v = 3*n). Otherwise
+        two products are paired factor by factor in written order, as kron(A, B) + kron(C, D)
+        reads: a*a = n*n gives a = n."""
+        (ci, li), (cj, lj) = self._flat(i), self._flat(j)
+        rest, other = list(li), []
+        for x in lj:
+            if x in rest:
+                rest.remove(x)
+            else:
+                other.append(x)
+        if not rest and not other:
+            ok = ci == cj
+        elif self._solve(rest, ci, other, cj) or self._solve(other, cj, rest, ci):
+            ok = True
+        elif all(isinstance(self.value[k], tuple) for k in (i, j)):
+            (_, a1, a2), (_, b1, b2) = self.value[i], self.value[j]
+            ok = self.unify(a1, b1) and self.unify(a2, b2)
+        else:
+            ok = False
+        if ok and self.find(i) != self.find(j):
+            self.parent[self.find(j)] = self.find(i)
+        return ok
+
+    def _solve(self, left: list[int], cl: int, right: list[int], cr: int) -> bool:
+        """cl·v = cr·right for a lone free variable v on the left: v is (cr/cl)·right."""
+        if len(left) != 1 or self.value[left[0]] is not None or left[0] in right or cr % cl:
+            return False
+        v, ids = left[0], ([self.const(cr // cl)] if cr // cl != 1 else []) + right
+        if len(ids) <= 1:
+            return self.unify(v, ids[0] if ids else self.one)
+        target = ids[0]
+        for x in ids[1:]:
+            target = self._new(("*", target, x))
+        self.parent[v] = target
+        return True
 
     def resolve(self, i: int, names: dict | None = None):
         i = self.find(i)
@@ -181,12 +227,11 @@ def _hadamard(t, e, args):
 
 
 def _hadamard_div(t, e, args):
-    """A ./ B, or A divided by a scalar; a scalar divided entrywise by a matrix is refused."""
+    """A ./ B, or either side a scalar stretched over the other: 1 ./ x is the vector of
+    reciprocals, as in MATLAB."""
     a, b = args
-    if t.is_scalar(b):
+    if t.is_scalar(a) or t.is_scalar(b):
         return b if t.is_scalar(a) else a
-    if t.is_scalar(a):
-        raise MatcalcError(f"cannot divide the scalar entrywise by {t.show(b)}", e.column)
     _same_shape(t, a, b, lambda: f"cannot multiply entrywise {t.show(a)} and {t.show(b)}", e.column)
     return a
 

@@ -1097,6 +1097,26 @@ ERRORS = [
           source="SPEC §4: hess of a non-scalar expression"),
 ]
 
+SIZES = [
+    row("sum(1 ./ x) where x: n", "x", lambda x: np.sum(1 / x), positive=("x",),
+        answer=lambda x: -1 / x ** 2, source="MATLAB reading: a scalar divided entrywise by a vector"),
+    jac("1 ./ x where x: n", "x", lambda x: 1 / x, positive=("x",),
+        answer=lambda x: diag(-1 / x ** 2), source="MATLAB reading: Jacobian of 1 ./ x"),
+    row("s ./ X where s: scalar; X: m x n", "s", lambda s, X: s / X, positive=("X",),
+        answer=lambda X: 1 / X, source="MATLAB reading: a scalar variable over a matrix"),
+    grad("sum(s ./ X) where s: scalar; X: m x n", "X", lambda s, X: np.sum(s / X), positive=("X",),
+         answer=lambda s, X: -s / X ** 2, source="MATLAB reading: by the divisor"),
+    row("tr(kron(A, B) + kron(B, A)) where A: 2 x 2; B: 3 x 3", "A",
+        lambda A, B: tr(kron(A, B) + kron(B, A)),
+        answer=lambda B: 2 * tr(B) * eye(2), source="sizes: 2*3 = 3*2, so kron(A, B) + kron(B, A) types"),
+    row("ones(2*3*n)' kron(x, y) where x: 6; y: n", "y", lambda x, y: np.sum(kron(x, y)),
+        answer=lambda x, y: np.sum(x) * ones(len(y)), source="sizes: 2*3*n = 6*n in a size argument"),
+    jac("kron(X', eye(n)) commutation(m, n) vec(X) + kron(eye(n), X') vec(X) where X: m x n", "X",
+        lambda X: 2 * vec(X.T @ X),
+        answer=lambda X: 2 * (kron(eye(X.shape[1]), X.T) + kron(X.T, eye(X.shape[1])) @ commutation(*X.shape)),
+        source="sizes: m*n = n*m, the printed Jacobian of X' X read back as input"),
+]
+
 IDENTITIES = (SEED + COOKBOOK_DETERMINANT_INVERSE + COOKBOOK_FORMS + COOKBOOK_TRACE
               + COOKBOOK_NORMS + SYMPY + ML + JACOBIANS + HESSIANS + SCALAR_VARIABLES
-              + NUMERATOR + SYMMETRIC + LANGUAGE + ERRORS)
+              + NUMERATOR + SYMMETRIC + LANGUAGE + SIZES + ERRORS)
