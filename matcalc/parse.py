@@ -121,8 +121,23 @@ def parse(text: str) -> Parsed:
 
 
 def _plain_or_latex(text: str, read):
+    """Plain text, or LaTeX: any backslash, or braces that the plain language cannot read
+    (`{s}^{2}`)."""
     if "\\" not in text:
-        return read(text)
+        try:
+            return read(text)
+        except MatcalcError:
+            if "{" not in text:
+                raise
+            try:
+                return _read_latex(text, read)
+            except MatcalcError:
+                pass
+            raise
+    return _read_latex(text, read)
+
+
+def _read_latex(text: str, read):
     from .latex_input import from_latex
 
     if len(text) > MAX_LENGTH:
@@ -331,6 +346,9 @@ class _Build:
 
     def pow_name(self, meta, tok):
         return ("e", self.name(meta, tok))
+
+    def pow_atom(self, meta, e):
+        return ("e", e)
 
     def number(self, meta, tok):
         return self._node("number", (_number(tok),), tok.column)

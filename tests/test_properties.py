@@ -23,6 +23,8 @@ def typed_expr(kind: str, depth: int):
             st.builds("tanh({})".format, vec), st.builds("sigmoid({})".format, vec),
             st.builds("({} .* {})".format, vec, vec), st.builds("({}' {})".format, mat, vec),
             st.builds("softmax({})".format, vec), st.builds("diag({})".format, mat),
+            st.builds("arctan({})".format, vec), st.builds("(sigmoid({}) .^ ({}))".format, vec, scal),
+            st.builds("log_softmax({})".format, vec),
         ],
         "mat": [
             st.builds("({} {})".format, mat, mat), st.builds("({} + {})".format, mat, mat),
@@ -36,6 +38,7 @@ def typed_expr(kind: str, depth: int):
             st.builds("||{}||^2".format, vec), st.builds("exp({})".format, scal),
             st.builds("({} + {})".format, scal, scal), st.builds("({}' {} {})".format, vec, mat, vec),
             st.builds("logsumexp({})".format, vec), st.builds("sin({})".format, scal),
+            st.builds("norm1({})".format, vec), st.builds("(sigmoid({})^({}))".format, scal, scal),
         ],
     }[kind]
     return st.one_of(leaf, *options)
@@ -94,3 +97,30 @@ def test_derivatives_print_in_the_input_language(expr, wrt):
     if back.expr.shape == r.derivation.result.shape:  # a lone `I` takes a size of its own
         assert back.expr is r.derivation.result, (r.derivative, back.expr)
     assert to_text_where(back.expr) == r.derivative
+
+
+@given(expr=st.one_of(typed_expr("scal", 3), typed_expr("vec", 3), typed_expr("mat", 3)))
+@settings(max_examples=100)
+def test_what_the_terminal_and_latex_print_reads_back(expr):
+    """The Unicode text and the LaTeX of an expression parse back to the same expression."""
+    from matcalc.printers.latex import to_latex
+    from matcalc.printers.text import to_text_where
+
+    e = analyze(expr, DECLS).expr
+    assert analyze(to_text_where(e, unicode=True), DECLS).expr is e
+    assert analyze(to_latex(e), DECLS).expr is e
+
+
+@given(expr=typed_expr("scal", 3), wrt=st.sampled_from(["x", "A"]))
+@settings(max_examples=40)
+def test_derivatives_read_back_from_every_printed_form(expr, wrt):
+    from matcalc.printers.text import to_text_where
+
+    if wrt not in analyze(expr, DECLS).names:
+        return
+    r = diff(expr, wrt=wrt, declare=DECLS)
+    e = r.derivation.result
+    for printed in (r.derivative, to_text_where(e, unicode=True), r.latex):
+        back = analyze(printed, DECLS).expr
+        if back.shape == e.shape:  # a lone `I` takes a size of its own
+            assert back is e, printed

@@ -28,6 +28,12 @@ FUNCS = {
 }
 
 
+def _size_subscript(shape) -> str:
+    """𝟏ₙ, 𝟎_{m×n}: the size is part of the symbol, so that it reads back."""
+    r, c = shape
+    return f"_{{{r}}}" if c == 1 else rf"_{{{r} \times {c}}}"
+
+
 def to_latex(e: ir.Expr) -> str:
     p = LatexPrinter()
     text = p.show(e)
@@ -71,10 +77,10 @@ class LatexPrinter(Printer):
         return r"\mathrm{I}", ATOM
 
     def v_Ones(self, e):
-        return r"\mathbf{1}", ATOM
+        return r"\mathbf{1}" + _size_subscript(e.shape), ATOM
 
     def v_Zero(self, e):
-        return r"\mathbf{0}", ATOM
+        return r"\mathbf{0}" + _size_subscript(e.shape), ATOM
 
     def v_Commutation(self, e):
         return rf"\mathrm{{K}}_{{{e.m},{e.n}}}", ATOM

@@ -134,7 +134,8 @@ class TextPrinter(Printer):
 
     def v_SymPow(self, e):
         op = "^" if e.a.shape == ir.SCALAR else " .^ "
-        return f"{self.show(e.a, POSTFIX + 1)}{op}{self.show(e.b, ATOM)}", POSTFIX
+        b = self.show(e.b) if isinstance(e.b, (ir.Sym, ir.Ref)) else f"({self.show(e.b)})"
+        return f"{self.show(e.a, POSTFIX + 1)}{op}{b}", POSTFIX
 
     def sized(self, e: ir.Expr, prec: int = SUM) -> str:
         """Inside kron and vec nothing fixes the size of I, so it is written eye(n)."""
