@@ -175,6 +175,8 @@ def shapes_cmd(expr: Expr = None, declare: Declare = None, format: FormatOpt = F
 
     def one(line: str):
         report = shapes_report(line, declare or ())
+        if format != Format.json:
+            _notes(report.get("notes", []))
         if format == Format.json:
             print(json.dumps(report, ensure_ascii=False))
         elif sys.stdout.isatty():

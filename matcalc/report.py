@@ -16,7 +16,7 @@ IDENTITIES = [
     ("quadratic form", "x' A x", "x", "grad", "(A + A') x"),
     ("symmetric quadratic form", "x' A x where A: symmetric", "x", "grad", "2 A x"),
     ("affine map", "A x + b", "x", "jac", "A"),
-    ("trace", "tr(X)", "X", "grad", "I"),
+    ("trace", "tr(X)", "X", "grad", "eye(n)"),
     ("trace, linear", "tr(A X)", "X", "grad", "A'"),
     ("bilinear form", "a' X b", "X", "grad", "a b'"),
     ("trace, quadratic", "tr(X' A X)", "X", "grad", "(A + A') X"),
@@ -39,12 +39,15 @@ def shapes_report(expr: str, declare=()) -> dict:
             continue
         seen.add(e)
         subs.append({"expression": to_text(e), "shape": dims_json(e.shape), "column": node.column})
-    return {
+    report = {
         "input": expr,
         "variables": {n: {"shape": dims_json(s.shape), "symmetric": s.symmetric} for n, s in typed.names.items()},
         "definitions": {n: {"expression": to_text(r.a), "shape": dims_json(r.shape)} for n, r in typed.defs.items()},
         "subexpressions": subs,
     }
+    if typed.notes:
+        report["notes"] = typed.notes
+    return report
 
 
 _COMMAND = {"differential": "jac", "reverse": "grad"}  # where each kind of rule shows its example

@@ -192,6 +192,8 @@ def _name(t, e, args):
     if name == "I":
         v = t.fresh()
         return (v, v)
+    if name == "𝟙":  # a vector of ones, its length inferred like the size of I
+        return (t.fresh(), t.dims.one)
     if name in t.defs:
         return t.shapes[id(t.defs[name])]
     return t.name_shape(name)
@@ -229,6 +231,7 @@ def _hadamard(t, e, args):
 def _hadamard_div(t, e, args):
     """A ./ B, or either side a scalar stretched over the other: 1 ./ x is the vector of
     reciprocals, as in MATLAB."""
+    _no_zero_divisor(e)
     a, b = args
     if t.is_scalar(a) or t.is_scalar(b):
         return b if t.is_scalar(a) else a
@@ -236,7 +239,13 @@ def _hadamard_div(t, e, args):
     return a
 
 
+def _no_zero_divisor(e: Syntax):
+    if e.args[1].kind == "number" and e.args[1].args[0] == 0:
+        raise MatcalcError("division by zero", e.column)
+
+
 def _div(t, e, args):
+    _no_zero_divisor(e)
     a, b = args
     if not t.is_scalar(b):
         raise MatcalcError(f"cannot divide by {t.show(b)}: `/` divides by a scalar (use ./ entrywise)", e.column)
@@ -408,7 +417,7 @@ FUNCTIONS = {
     "eye":         Function("size", (1,), lambda t, e, sizes: (sizes[0], sizes[0]), algebra.eye),
     "commutation": Function("size", (2,), _commutation, ir.Commutation),
 }
-RESERVED = {"I"} | {name for name, f in FUNCTIONS.items() if f.kind == "matrix"}
+RESERVED = {"I", "𝟙"} | {name for name, f in FUNCTIONS.items() if f.kind == "matrix"}
 
 
 def _sized(e: Syntax) -> bool:
@@ -631,8 +640,49 @@ def type_input(parsed: Parsed, decls: tuple[Decl, ...] = (), source: str = "") -
     t, notes = _choose_typing(parsed, declared, source)
     typed = _Builder(t).build()
     used = {node.args[0] for node in _syntax_nodes(parsed) if node.kind == "name"}
-    typed.notes = notes + [f"{name}: declared but not used in the expression" for name in declared if name not in used]
+    typed.notes = notes + _surprises(parsed, typed, used) + [
+        f"{name}: declared but not used in the expression" for name in declared if name not in used]
     return typed
+
+
+def _surprises(parsed: Parsed, typed: Typed, used: set[str]) -> list[str]:
+    """Readings that may not be what was meant, said out loud: `XW` next to X and W is one
+    name, not a product; a Greek scalar multiplying a matrix may have been meant as one."""
+    notes = []
+    for name in typed.names:
+        parts = _split_into(name, used - {name})
+        if parts:
+            notes.append(f"{name}: one name; for a product write {' '.join(parts)} with spaces")
+    for node in _syntax_nodes(parsed):
+        if node.kind != "matmul":
+            continue
+        for a, b in (node.args, node.args[::-1]):
+            s = typed.names.get(a.args[0]) if a.kind == "name" else None
+            if s is not None and s.shape == ir.SCALAR and _greek(a.args[0]) and b.kind == "name" \
+                    and b.args[0] in typed.names and typed.names[b.args[0]].shape[1] != 1:
+                notes.append(f"{a.args[0]}: a scalar multiplying the matrix {b.args[0]}; "
+                             f"an uppercase name ({a.args[0][:1].upper() + a.args[0][1:]}) would be a matrix")
+    return list(dict.fromkeys(notes))
+
+
+def _split_into(name: str, names: set[str]) -> list[str] | None:
+    """name as a run of other names of the expression (XW = X W), shortest first."""
+    if len(name) < 2:
+        return None
+    for i in range(1, len(name)):
+        head, rest = name[:i], name[i:]
+        if head in names:
+            if rest in names:
+                return [head, rest]
+            tail = _split_into(rest, names)
+            if tail:
+                return [head, *tail]
+    return None
+
+
+def _greek(name: str) -> bool:
+    base = re.sub(r"(\d+|_\w*)$", "", name)
+    return base in GREEK or bool(re.fullmatch(r"[α-ω]", base))
 
 
 def _declarations(decls) -> dict[str, Decl]:
@@ -704,7 +754,7 @@ def _choose_typing(parsed: Parsed, decls: dict[str, Decl], source: str) -> tuple
         probe._kind_forcing(e)
     defined = {d.name for d in parsed.defs}
     free = [n for n in dict.fromkeys(node.args[0] for node in _syntax_nodes(parsed) if node.kind == "name")
-            if n != "I" and n not in defined and n not in probe.forced and n not in decls]
+            if n not in ("I", "𝟙") and n not in defined and n not in probe.forced and n not in decls]
     transposed = _transposed(parsed) & set(free)
     base = {n: "vector" for n in transposed if default_kind(n) == "scalar"}
     found: dict[tuple, _Candidate] = {}
@@ -874,6 +924,8 @@ class _Builder:
         if name == "I":
             s = self.t.shapes[id(e)]
             return algebra.eye(self.resolve(s[0]))
+        if name == "𝟙":
+            return algebra.ones((self.resolve(self.t.shapes[id(e)][0]), 1))
         if name in self.typed.defs:
             return self.typed.defs[name]
         return self.typed.names[name]

@@ -125,3 +125,26 @@ def test_notes_reach_json_and_stderr_but_never_stdout():
     plain = json.loads(subprocess.run(cmd[:4] + ["x' A x", "--wrt", "x", "-f", "json"],
                                       capture_output=True, text=True).stdout)
     assert "notes" not in plain
+
+
+@pytest.mark.parametrize("text, note", [
+    ("Ax + A x", "Ax: one name; for a product write A x with spaces"),
+    ("||XW - y||^2 + ||X' y||^2 + sum(W)", "XW: one name; for a product write X W with spaces"),
+    ("sigma A x", "sigma: a scalar multiplying the matrix A; an uppercase name (Sigma) would be a matrix"),
+])
+def test_readings_that_may_surprise_get_a_note(text, note):
+    assert note in shapes_of(text)[1]
+
+
+@pytest.mark.parametrize("text, column", [("x/0", 2), ("x ./ 0", 3), ("x' x / (2 - 2)", None)])
+def test_division_by_a_literal_zero_is_an_error(text, column):
+    if column is None:  # only a literal zero is caught before differentiation
+        analyze(text)
+        return
+    with pytest.raises(MatcalcError) as err:
+        analyze(text)
+    assert err.value.message == "division by zero" and err.value.column == column
+
+
+def test_the_ones_vector_takes_its_length_from_the_expression():
+    assert analyze("𝟙' x").expr is analyze("ones(n)' x").expr
