@@ -396,7 +396,7 @@ RULES: dict[type, NodeRules] = {
     ),
     ir.Vec: NodeRules(
         "vec",
-        d=Rule("d vec(A) = vec(dA)", lambda u, d: vec(d[0]), Example("vec(X)", "X", "I")),
+        d=Rule("d vec(A) = vec(dA)", lambda u, d: vec(d[0]), Example("vec(X)", "X", "eye(m*n)")),
         vjp=Refused("cannot differentiate a scalar through vec() of the variable"),
         vec=Rule("vec(vec(dA)) = vec(dA)", _passes),
     ),

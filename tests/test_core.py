@@ -135,7 +135,7 @@ def test_a_batch_prints_what_each_line_prints_alone_in_any_order():
 
 def test_scalar_factors_follow_the_structure_not_the_history():
     diff("b' x", wrt="x")
-    assert diff("(a' x) (b' x) c", wrt="c").derivative == "(a' x) (b' x) I"
+    assert diff("(a' x) (b' x) c", wrt="c").derivative == "(a' x) (b' x) eye(m)"
 
 
 def test_the_cli_batch_streams_the_same_lines():

@@ -89,3 +89,58 @@ def split_product(c: Fraction, factors) -> tuple[Fraction, list, list, list]:
 def definitions(e: ir.Expr) -> list[ir.Ref]:
     """The definitions an expression uses, each after the ones its body uses."""
     return [node for node in ir.postorder(e) if isinstance(node, ir.Ref)]
+
+
+def unsized_identities(*roots: ir.Expr) -> set:
+    """The identity matrices that nothing around them sizes, so that a bare `I` would read
+    back with a size of its own: printed eye(n) (I_n in LaTeX). A sum, an entrywise product
+    or a neighbour in a matrix chain with a size of its own sizes I; the argument of kron,
+    vec, tr and the other functions that change the shape does not. Definitions' bodies
+    are roots of their own, as a `where` clause prints them."""
+    sized = {}
+    for r in roots:
+        for e in ir.postorder(r):
+            sized[e] = _self_sized(e, sized)
+    unsized, seen = set(), set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        e, fixed = stack.pop()
+        if (e, fixed) in seen:
+            continue
+        seen.add((e, fixed))
+        if isinstance(e, ir.Identity) and not fixed:
+            unsized.add(e)
+        if not isinstance(e, ir.Ref):
+            stack.extend(zip(e.kids, _kids_fixed(e, fixed, sized)))
+    return unsized
+
+
+def _self_sized(e: ir.Expr, sized: dict) -> bool:
+    """Whether e, printed with a bare I wherever its context sizes it, fixes its own shape
+    (its kids already judged in `sized`)."""
+    if isinstance(e, ir.Identity):
+        return False
+    if e.shape == ir.SCALAR or isinstance(e, (ir.Ref, ir.Kron, ir.Vec, *ir.LEAVES)):
+        return True  # kron's and vec's arguments are printed sized, as roots are
+    if isinstance(e, (ir.Add, ir.Hadamard)):
+        return any(sized[k] for k in e.kids)
+    return all(sized[k] for k in e.kids)
+
+
+def _kids_fixed(e: ir.Expr, fixed: bool, sized: dict) -> list[bool]:
+    """For each kid of e, whether its context sizes it (a square I needs one side sized)."""
+    kids, fixed = e.kids, fixed or e.shape == ir.SCALAR
+    if isinstance(e, (ir.Add, ir.Hadamard)):
+        return [fixed or any(sized[o] for j, o in enumerate(kids) if j != i) for i in range(len(kids))]
+    if isinstance(e, ir.Mul):
+        chain = [i for i, k in enumerate(kids) if k.shape != ir.SCALAR]
+        out = [True] * len(kids)
+        for n, i in enumerate(chain):
+            ends = fixed and n in (0, len(chain) - 1)
+            left = n > 0 and sized[kids[chain[n - 1]]]
+            right = n + 1 < len(chain) and sized[kids[chain[n + 1]]]
+            out[i] = ends or left or right
+        return out
+    if isinstance(e, (ir.Kron, ir.Vec)):
+        return [False] * len(kids)
+    return [fixed and k.shape == e.shape for k in kids]

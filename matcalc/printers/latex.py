@@ -9,7 +9,7 @@ import re
 from fractions import Fraction
 
 from .. import ir
-from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer, definitions, split_product
+from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer, definitions, split_product, unsized_identities
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -35,9 +35,9 @@ def _size_subscript(shape) -> str:
 
 
 def to_latex(e: ir.Expr) -> str:
-    p = LatexPrinter()
-    text = p.show(e)
     defs = definitions(e)
+    p = LatexPrinter(unsized_identities(e, *(r.a for r in defs)))
+    text = p.show(e)
     if defs:
         text += r" \quad \text{where } " + r",\ ".join(f"{p.name(r.name, r.shape)} = {p.show(r.a)}" for r in defs)
     return text
@@ -45,6 +45,9 @@ def to_latex(e: ir.Expr) -> str:
 
 class LatexPrinter(Printer):
     parens = (r"\left(", r"\right)")
+
+    def __init__(self, unsized: set = frozenset()):
+        self.unsized = unsized  # identities that carry their size, I_n: nothing around them gives it
 
     def name(self, name: str, shape) -> str:
         m = re.fullmatch(r"([A-Za-z]+|[^\W\d_])_?(\w*)", name)
@@ -74,7 +77,7 @@ class LatexPrinter(Printer):
         return ("-" + text, UNARY) if v < 0 else (text, ATOM)
 
     def v_Identity(self, e):
-        return r"\mathrm{I}", ATOM
+        return (rf"\mathrm{{I}}_{{{e.n}}}" if e in self.unsized else r"\mathrm{I}"), ATOM
 
     def v_Ones(self, e):
         return r"\mathbf{1}" + _size_subscript(e.shape), ATOM
@@ -122,12 +125,8 @@ class LatexPrinter(Printer):
     def v_Hadamard(self, e):
         return r" \odot ".join(self.show(f, POSTFIX) for f in e.factors), PRODUCT
 
-    def sized(self, e: ir.Expr, prec: int) -> str:
-        """Inside kron and vec nothing fixes the size of I, so it carries it: I_n."""
-        return rf"\mathrm{{I}}_{{{e.n}}}" if isinstance(e, ir.Identity) else self.show(e, prec)
-
     def v_Kron(self, e):
-        return rf"{self.sized(e.a, POSTFIX)} \otimes {self.sized(e.b, POSTFIX)}", PRODUCT
+        return rf"{self.show(e.a, POSTFIX)} \otimes {self.show(e.b, POSTFIX)}", PRODUCT
 
     def v_Transpose(self, e):
         return rf"{{{self.show(e.a, ATOM)}}}^\top", POSTFIX
@@ -168,7 +167,7 @@ class LatexPrinter(Printer):
     v_DiagVec = v_DiagMat
 
     def v_Vec(self, e):
-        return rf"\operatorname{{vec}}\left({self.sized(e.a, SUM)}\right)", ATOM
+        return rf"\operatorname{{vec}}\left({self.show(e.a, SUM)}\right)", ATOM
 
     def v_Softmax(self, e):
         return self._op(r"\operatorname{softmax}", e.a)

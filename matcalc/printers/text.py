@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .. import ir
-from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer, definitions, split_product
+from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer, definitions, split_product, unsized_identities
 
 ASCII = {"T": "'", "inv": "^-1", "invT": "^-T", "had": " .* ", "hdiv": " ./ ", "norm": ("||", "||")}
 UNICODE = {"T": "ᵀ", "inv": "⁻¹", "invT": "⁻ᵀ", "had": " ∘ ", "hdiv": " ./ ", "norm": ("‖", "‖")}
@@ -18,14 +18,14 @@ _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 def to_text(e: ir.Expr, unicode: bool = False) -> str:
     """The expression alone (definitions it uses are printed by name)."""
-    return TextPrinter(unicode).show(e)
+    return TextPrinter(unicode, unsized_identities(e)).show(e)
 
 
 def to_text_where(e: ir.Expr, unicode: bool = False) -> str:
     """The expression and a `where` clause for every definition it uses: one line."""
-    p = TextPrinter(unicode)
-    text = p.show(e)
     defs = definitions(e)
+    p = TextPrinter(unicode, unsized_identities(e, *(r.a for r in defs)))
+    text = p.show(e)
     if not defs:
         return text
     return text + " where " + "; ".join(f"{r.name} = {p.show(r.a)}" for r in defs)
@@ -46,9 +46,10 @@ _EXPONENTS = (ir.HadPow, ir.Pow, ir.MatPow, ir.Inverse)
 
 
 class TextPrinter(Printer):
-    def __init__(self, unicode: bool = False):
+    def __init__(self, unicode: bool = False, unsized: set = frozenset()):
         self.unicode = unicode
         self.sym = UNICODE if unicode else ASCII
+        self.unsized = unsized  # identities printed eye(n): nothing around them gives their size
 
     # -- leaves --------------------------------------------------------------------
     def v_Sym(self, e):
@@ -60,7 +61,7 @@ class TextPrinter(Printer):
         return ("-" + text, UNARY) if v < 0 else (text, own)
 
     def v_Identity(self, e):
-        return "I", ATOM
+        return (f"eye({dim(e.n)})" if e in self.unsized else "I"), ATOM
 
     def v_Ones(self, e):
         return self._sized("ones", e.shape), ATOM
@@ -137,14 +138,10 @@ class TextPrinter(Printer):
         b = self.show(e.b) if isinstance(e.b, (ir.Sym, ir.Ref)) else f"({self.show(e.b)})"
         return f"{self.show(e.a, POSTFIX + 1)}{op}{b}", POSTFIX
 
-    def sized(self, e: ir.Expr, prec: int = SUM) -> str:
-        """Inside kron and vec nothing fixes the size of I, so it is written eye(n)."""
-        return f"eye({dim(e.n)})" if isinstance(e, ir.Identity) else self.show(e, prec)
-
     def v_Kron(self, e):
         if self.unicode:
-            return f"{self.sized(e.a, PRODUCT)} ⊗ {self.sized(e.b, POSTFIX)}", PRODUCT
-        return f"kron({self.sized(e.a)}, {self.sized(e.b)})", ATOM
+            return f"{self.show(e.a, PRODUCT)} ⊗ {self.show(e.b, POSTFIX)}", PRODUCT
+        return f"kron({self.show(e.a)}, {self.show(e.b)})", ATOM
 
     # -- postfix -------------------------------------------------------------------
     def v_Transpose(self, e):
@@ -180,7 +177,7 @@ class TextPrinter(Printer):
     v_DiagVec = v_DiagMat
 
     def v_Vec(self, e):
-        return f"vec({self.sized(e.a)})", ATOM
+        return f"vec({self.show(e.a)})", ATOM
 
     def v_Softmax(self, e):
         return self._call("softmax", e.a)
