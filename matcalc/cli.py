@@ -40,7 +40,7 @@ Wrt = Annotated[Optional[List[str]], typer.Option("--wrt", "-w", help="The varia
 LayoutOpt = Annotated[Layout, typer.Option("--layout", "-l", help="Layout of derivatives (SPEC §3).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 Steps = Annotated[bool, typer.Option("--steps", help="Show the chain-rule steps that led to the result.")]
-AllSteps = Annotated[bool, typer.Option("--all-steps", help="Like --steps, with the bookkeeping steps too: through where-definitions, and sums that pass a differential on unchanged.")]
+AllSteps = Annotated[bool, typer.Option("--all-steps", help="Like --steps, with the bookkeeping steps too: through where-definitions, sums that pass a differential on unchanged, and the simplifier's named identities.")]
 Declare = Annotated[Optional[List[str]], typer.Option("--declare", "-d", help="A declaration such as 'A: n x n symmetric'; repeatable.", show_default=False)]
 
 
