@@ -185,9 +185,23 @@ def _parse(text: str, start: str):
             raise MatcalcError("unexpected end of input", len(text) + 1) from None
         if e.token.type == "NAME":
             _not_a_property(e.token)
+        fn = _function_before(text, e.column)
+        if fn:
+            raise MatcalcError(f"{fn} needs its argument in parentheses: {fn}(...)", e.column) from None
         raise MatcalcError(f"unexpected {e.token.value!r}", e.column) from None
     except UnexpectedInput as e:  # pragma: no cover - lark's other parse errors
         raise MatcalcError("cannot parse the expression", getattr(e, "column", 1)) from None
+
+
+def _function_before(text: str, column: int) -> str | None:
+    """The function name written just before a column, as in `sigmoid x`."""
+    import re
+
+    m = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s+$", text[:column - 1])
+    if not m:
+        return None
+    pattern = _parser().get_terminal("FUNC").pattern.to_regexp()
+    return m.group(1) if re.fullmatch(pattern, m.group(1)) else None
 
 
 def _number(tok) -> Fraction:
@@ -361,6 +375,8 @@ class _Build:
         return self._node("call", (name, *args), fn.column)
 
     def norm(self, meta, _open, e, _close, sub=None):
+        if sub is not None and "1" in sub:  # ‖x‖₁: the sum of absolute values
+            return self._node("call", ("norm1", e), _open.column)
         return self._node("norm", (e,), _open.column)
 
 

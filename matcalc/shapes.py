@@ -650,9 +650,25 @@ def _surprises(parsed: Parsed, typed: Typed, used: set[str]) -> list[str]:
     name, not a product; a Greek scalar multiplying a matrix may have been meant as one."""
     notes = []
     for name in typed.names:
-        parts = _split_into(name, used - {name})
+        parts = _split_into(name, used - {name}) or _letters(name, used - {name})
         if parts:
             notes.append(f"{name}: one name; for a product write {' '.join(parts)} with spaces")
+        fn = re.match(r"([a-z]+)(_|\d)", name)
+        if fn and fn.group(1) in FUNCTIONS:
+            notes.append(f"{name}: one name, not a call of {fn.group(1)}")
+    for node in _syntax_nodes(parsed):
+        a, b = (node.args + (None, None))[:2]
+        if node.kind == "matmul" and a.kind == "transpose" and a.args[0].kind == "name" and b.kind == "name" \
+                and b.args[0] in typed.names and typed.names[b.args[0]].shape == ir.SCALAR:
+            notes.append(f"{b.args[0]}: a scalar scaling {a.args[0].args[0]}\u2032; if it is a vector, declare "
+                         f"its length ({b.args[0]}: n)")
+        if node.kind == "symbolic_power" and node.args[0].kind == "name" and node.args[0].args[0] == "e":
+            notes.append("e: a variable here; for Euler's number write exp(...)")
+        if node.kind == "div" and node.args[0].kind == "power" and node.args[1].kind == "number" \
+                and re.match(r"\^\s*-?\s*\d", typed.source[node.args[0].column - 1:]):
+            notes.append(f"^{_fraction_text(node.args[0].args[1])}/{_fraction_text(node.args[1].args[0])} reads as "
+                         f"a power, then a division; for a fractional power write ^({_fraction_text(node.args[0].args[1])}"
+                         f"/{_fraction_text(node.args[1].args[0])})")
     for node in _syntax_nodes(parsed):
         if node.kind != "matmul":
             continue
@@ -663,6 +679,18 @@ def _surprises(parsed: Parsed, typed: Typed, used: set[str]) -> list[str]:
                 notes.append(f"{a.args[0]}: a scalar multiplying the matrix {b.args[0]}; "
                              f"an uppercase name ({a.args[0][:1].upper() + a.args[0][1:]}) would be a matrix")
     return list(dict.fromkeys(notes))
+
+
+def _fraction_text(k) -> str:
+    return str(k.numerator) if k.denominator == 1 else f"{k.numerator}/{k.denominator}"
+
+
+def _letters(name: str, names: set[str]) -> list[str] | None:
+    """A short run of Latin letters (Ax, XWb) one of which is a name of the expression."""
+    if 2 <= len(name) <= 3 and name.isascii() and name.isalpha() and name not in GREEK \
+            and any(ch in names for ch in name):
+        return list(name)
+    return None
 
 
 def _split_into(name: str, names: set[str]) -> list[str] | None:

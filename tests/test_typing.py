@@ -131,6 +131,11 @@ def test_notes_reach_json_and_stderr_but_never_stdout():
     ("Ax + A x", "Ax: one name; for a product write A x with spaces"),
     ("||XW - y||^2 + ||X' y||^2 + sum(W)", "XW: one name; for a product write X W with spaces"),
     ("sigma A x", "sigma: a scalar multiplying the matrix A; an uppercase name (Sigma) would be a matrix"),
+    ("x'Ax", "Ax: one name; for a product write A x with spaces"),
+    ("e^x", "e: a variable here; for Euler's number write exp(...)"),
+    ("sum_i x_i", "sum_i: one name, not a call of sum"),
+    ("s^-1/2", "^-1/2 reads as a power, then a division; for a fractional power write ^(-1/2)"),
+    ("x' beta", "beta: a scalar scaling x\u2032; if it is a vector, declare its length (beta: n)"),
 ])
 def test_readings_that_may_surprise_get_a_note(text, note):
     assert note in shapes_of(text)[1]
@@ -144,6 +149,20 @@ def test_division_by_a_literal_zero_is_an_error(text, column):
     with pytest.raises(MatcalcError) as err:
         analyze(text)
     assert err.value.message == "division by zero" and err.value.column == column
+
+
+@pytest.mark.parametrize("text, message", [
+    ("tr A", "tr needs its argument in parentheses: tr(...)"),
+    ("sigmoid x", "sigmoid needs its argument in parentheses: sigmoid(...)"),
+])
+def test_a_function_without_parentheses_is_named(text, message):
+    with pytest.raises(MatcalcError) as err:
+        analyze(text)
+    assert err.value.message == message
+
+
+def test_the_one_norm_as_papers_write_it():
+    assert analyze("||x||_1").expr is analyze("norm1(x)").expr
 
 
 def test_the_ones_vector_takes_its_length_from_the_expression():
