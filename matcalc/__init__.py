@@ -11,6 +11,7 @@ This module is the Python API (SPEC §5):
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -57,15 +58,30 @@ class Result:
         return self.derivative
 
 
+@contextmanager
+def _deep_recursion(limit: int = 20_000):
+    """Printers and constructors recurse on deep input; the caller's limit comes back after."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
 def diff(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "denominator",
          declare: Iterable[str] | str = (), steps: bool = False, all_steps: bool = False) -> Result:
     """Differentiate `expr` by `wrt`; kind is "diff", "grad", "jac" or "hess"."""
+    with _deep_recursion():
+        return _diff(expr, wrt, kind, layout, declare, steps, all_steps)
+
+
+def _diff(expr, wrt, kind, layout, declare, steps, all_steps) -> Result:
     from . import derive
     from .printers.latex import to_latex
     from .printers.numpy import to_numpy
     from .printers.text import to_text_where
 
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     typed = analyze(expr, declare)
     try:
         d = derive.derive(typed, wrt, kind, layout, steps or all_steps)
