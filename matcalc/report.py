@@ -55,8 +55,7 @@ _COMMAND = {"differential": "jac", "reverse": "grad"}  # where each kind of rule
 
 def rules_table() -> list[dict]:
     """The engine's own rules, each with the worked example beside it in rules.py, then
-    the classic identities. A rule that only refuses (a gradient through kron or vec)
-    has no row."""
+    the classic identities. A rule that only refuses has no row."""
     from . import rules
 
     rows = [_row(r.name, "differential", r.d) for r in rules.RULES.values()]

@@ -223,6 +223,76 @@ def _kron_vec(u: ir.Kron, i: int) -> ir.Expr:
     return mul(P, algebra.kron(vec(u.a), eye(ir.size(u.b.shape))))
 
 
+def _vjp_kron(u, i, G):
+    """U = A ⊗ B, A p×q, B r×s, G_ij the r×s block (i, j) of G: ∂f/∂A_ij = ⟨G_ij, B⟩ and
+    ∂f/∂B = Σ A_ij G_ij. A row times a column is an outer product, U = B A or A B; a G that
+    is C ⊗ D gives ⟨D, B⟩ C and ⟨C, A⟩ D; any other G has its blocks summed by
+    ∂f/∂A = (I ⊗ 1ᵀ)(G ∘ (1 1ᵀ ⊗ B))(I ⊗ 1),  ∂f/∂B = (1ᵀ ⊗ I)(G ∘ (A ⊗ 1 1ᵀ))(1 ⊗ I)."""
+    A, B = u.a, u.b
+    (p, q), (r, s) = A.shape, B.shape
+    if p == 1 and s == 1:  # U = B A
+        return mul(T(B), G) if i == 0 else mul(G, T(A))
+    if q == 1 and r == 1:  # U = A B
+        return mul(G, T(B)) if i == 0 else mul(T(A), G)
+    factors = _kron_factors(G, A.shape, B.shape)
+    if factors is not None:
+        c, C, D = factors
+        return mul(c, inner(D, B), C) if i == 0 else mul(c, inner(C, A), D)
+    if i == 0:
+        return mul(algebra.kron(eye(p), ones((1, r))), hadamard(G, algebra.kron(ones((p, q)), B)),
+                   algebra.kron(eye(q), ones((s, 1))))
+    return mul(algebra.kron(ones((1, p)), eye(r)), hadamard(G, algebra.kron(A, ones((r, s)))),
+               algebra.kron(ones((q, 1)), eye(s)))
+
+
+def _kron_factors(G, a_shape, b_shape):
+    """(c, C, D) with G = c (C ⊗ D), C shaped like A and D like B, where G is written as a
+    scaled Kronecker product (through definitions, transposes and inverses); else None."""
+    scalars = [f for f in G.factors if f.shape == SCALAR] if isinstance(G, ir.Mul) else []
+    chain = [f for f in G.factors if f.shape != SCALAR] if isinstance(G, ir.Mul) else [G]
+    factors = _as_kron(chain[0]) if len(chain) == 1 else None
+    if factors is None or (factors[0].shape, factors[1].shape) != (a_shape, b_shape):
+        return None
+    return (mul(*scalars), *factors)
+
+
+def _as_kron(e):
+    """(C, D) with e = C ⊗ D: (C ⊗ D)ᵀ = Cᵀ ⊗ Dᵀ, and (C ⊗ D)⁻¹ = C⁻¹ ⊗ D⁻¹ for square C, D."""
+    e = _body(e)
+    if isinstance(e, ir.Kron):
+        return e.a, e.b
+    inner_factors = _as_kron(e.a) if isinstance(e, (ir.Transpose, ir.Inverse)) else None
+    if inner_factors is None:
+        return None
+    C, D = inner_factors
+    if isinstance(e, ir.Transpose):
+        return T(C), T(D)
+    if C.shape[0] == C.shape[1] and D.shape[0] == D.shape[1]:
+        return inv(C), inv(D)
+    return None
+
+
+def _vjp_vec(u, i, G):
+    """U = vec(A), A p×q: ∂f/∂A = unvec(G) = (vec(I_q)ᵀ ⊗ I_p)(I_q ⊗ G), or M where G is
+    c vec(M), (P ⊗ Q) vec(M) = vec(Q M Pᵀ), K vec(M) = vec(Mᵀ), or 1."""
+    p, q = u.a.shape
+    if isinstance(G, ir.Ones):
+        return ones((p, q))
+    scalars = [f for f in G.factors if f.shape == SCALAR] if isinstance(G, ir.Mul) else []
+    chain = [f for f in G.factors if f.shape != SCALAR] if isinstance(G, ir.Mul) else [G]
+    M = _body(chain[-1]).a if isinstance(_body(chain[-1]), ir.Vec) else None
+    if M is not None and len(chain) == 1 and M.shape == (p, q):
+        return mul(*scalars, M)
+    if M is not None and len(chain) == 2 and isinstance(chain[0], ir.Commutation) and \
+            (chain[0].m, chain[0].n) == M.shape == (q, p):
+        return mul(*scalars, T(M))
+    if M is not None and len(chain) == 2 and isinstance(chain[0], ir.Kron):
+        P, Q = chain[0].a, chain[0].b
+        if (Q.shape[0], P.shape[0]) == (p, q) and (Q.shape[1], P.shape[1]) == M.shape:
+            return mul(*scalars, Q, M, T(P))
+    return mul(algebra.kron(T(vec(eye(q))), eye(p)), algebra.kron(eye(q), G))
+
+
 def _vjp_softmax(u, i, G):
     return sub(hadamard(u, G), mul(mul(T(u), G), u))
 
@@ -323,7 +393,9 @@ RULES: dict[type, NodeRules] = {
         "kron",
         d=Rule("d(A ⊗ B) = dA ⊗ B + A ⊗ dB", _d_kron,
                Example("kron(X, B)", "X", "kron(kron(eye(m), commutation(q, n)), eye(p)) kron(eye(m*n), vec(B))")),
-        vjp=Refused("cannot differentiate through kron(A, B) when the variable is inside it"),
+        vjp=Rule("U = A ⊗ B:  ∂f/∂A = (I ⊗ 1ᵀ)(G ∘ (1 1ᵀ ⊗ B))(I ⊗ 1),  ∂f/∂B = (1ᵀ ⊗ I)(G ∘ (A ⊗ 1 1ᵀ))(1 ⊗ I)",
+                 _vjp_kron,
+                 Example("logdet(kron(A, X))", "X", "tr(eye(n)) X^-T")),
         vec=Rule("vec(A ⊗ B) = (I ⊗ K ⊗ I)(vec A ⊗ vec B)", lambda u, i, J: mul(_kron_vec(u, i), J)),
     ),
     ir.Trace: NodeRules(
@@ -397,7 +469,8 @@ RULES: dict[type, NodeRules] = {
     ir.Vec: NodeRules(
         "vec",
         d=Rule("d vec(A) = vec(dA)", lambda u, d: vec(d[0]), Example("vec(X)", "X", "eye(m*n)")),
-        vjp=Refused("cannot differentiate a scalar through vec() of the variable"),
+        vjp=Rule("U = vec(A):  ∂f/∂A = unvec(G) = (vec(I)ᵀ ⊗ I)(I ⊗ G)", _vjp_vec,
+                 Example("a' vec(X)", "X", "kron(vec(eye(m))', eye(n)) kron(eye(m), a)")),
         vec=Rule("vec(vec(dA)) = vec(dA)", _passes),
     ),
     ir.Ref: NodeRules(
