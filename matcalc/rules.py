@@ -248,8 +248,7 @@ def _vjp_kron(u, i, G):
 def _kron_factors(G, a_shape, b_shape):
     """(c, C, D) with G = c (C ⊗ D), C shaped like A and D like B, where G is written as a
     scaled Kronecker product (through definitions, transposes and inverses); else None."""
-    scalars = [f for f in G.factors if f.shape == SCALAR] if isinstance(G, ir.Mul) else []
-    chain = [f for f in G.factors if f.shape != SCALAR] if isinstance(G, ir.Mul) else [G]
+    scalars, chain = _split(G)
     factors = _as_kron(chain[0]) if len(chain) == 1 else None
     if factors is None or (factors[0].shape, factors[1].shape) != (a_shape, b_shape):
         return None
@@ -272,25 +271,47 @@ def _as_kron(e):
     return None
 
 
+def _split(G):
+    """G as (its scalar factors, its chain of matrix factors)."""
+    fs = G.factors if isinstance(G, ir.Mul) else (G,)
+    return [f for f in fs if f.shape == SCALAR], [f for f in fs if f.shape != SCALAR]
+
+
 def _vjp_vec(u, i, G):
-    """U = vec(A), A p×q: ∂f/∂A = unvec(G) = (vec(I_q)ᵀ ⊗ I_p)(I_q ⊗ G), or M where G is
-    c vec(M), (P ⊗ Q) vec(M) = vec(Q M Pᵀ), K vec(M) = vec(Mᵀ), or 1."""
+    """U = vec(A), A p×q: ∂f/∂A = unvec(G) = (vec(I_q)ᵀ ⊗ I_p)(I_q ⊗ G), or the matrix
+    itself where G is written as the vec of one."""
     p, q = u.a.shape
-    if isinstance(G, ir.Ones):
-        return ones((p, q))
-    scalars = [f for f in G.factors if f.shape == SCALAR] if isinstance(G, ir.Mul) else []
-    chain = [f for f in G.factors if f.shape != SCALAR] if isinstance(G, ir.Mul) else [G]
-    M = _body(chain[-1]).a if isinstance(_body(chain[-1]), ir.Vec) else None
-    if M is not None and len(chain) == 1 and M.shape == (p, q):
-        return mul(*scalars, M)
-    if M is not None and len(chain) == 2 and isinstance(chain[0], ir.Commutation) and \
-            (chain[0].m, chain[0].n) == M.shape == (q, p):
-        return mul(*scalars, T(M))
-    if M is not None and len(chain) == 2 and isinstance(chain[0], ir.Kron):
-        P, Q = chain[0].a, chain[0].b
-        if (Q.shape[0], P.shape[0]) == (p, q) and (Q.shape[1], P.shape[1]) == M.shape:
-            return mul(*scalars, Q, M, T(P))
+    M = _unvec(G, (p, q))
+    if M is not None:
+        return M
     return mul(algebra.kron(T(vec(eye(q))), eye(p)), algebra.kron(eye(q), G))
+
+
+def _unvec(G, shape):
+    """M of the given shape with vec(M) = G, where G reads vec(M), 1, K vec(Mᵀ) = vec(M),
+    (P ⊗ Q) vec(N) = vec(Q N Pᵀ), or a scaling, sum or entrywise function, power or product
+    of such (vec commutes with them); else None."""
+    G = _body(G)
+    if isinstance(G, (ir.Ones, ir.Zero)):
+        return type(G)(shape)
+    if isinstance(G, ir.Vec):
+        return G.a if G.a.shape == shape else None
+    if isinstance(G, (ir.Func, ir.HadPow, ir.Hadamard, ir.Add)):
+        parts = tuple(_unvec(k, shape) for k in G.kids)
+        return None if any(x is None for x in parts) else algebra.rebuild(G, parts)
+    scalars, chain = _split(G)
+    if len(chain) == 1 and scalars:
+        M = _unvec(chain[0], shape)
+        return None if M is None else mul(*scalars, M)
+    N = _body(chain[-1]).a if len(chain) == 2 and isinstance(_body(chain[-1]), ir.Vec) else None
+    if N is None:
+        return None
+    K = chain[0]
+    if isinstance(K, ir.Commutation) and (K.m, K.n) == N.shape == shape[::-1]:
+        return mul(*scalars, T(N))
+    if isinstance(K, ir.Kron) and (K.b.shape[0], K.a.shape[0]) == shape and (K.b.shape[1], K.a.shape[1]) == N.shape:
+        return mul(*scalars, K.b, N, T(K.a))
+    return None
 
 
 def _vjp_softmax(u, i, G):

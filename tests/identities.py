@@ -1161,6 +1161,8 @@ KRONECKER = [
         answer=lambda B: B, source="vec: K vec(X) = vec(Xᵀ)"),
     row("sum(exp(vec(X))) where X: m x n", "X", lambda X: np.sum(exp(vec(X))),
         answer=lambda X: exp(X), source="vec: an entrywise function of vec(X)"),
+    row("sum(sin(vec(X)) .* vec(B)) where X: m x n; B: m x n", "X", lambda X, B: np.sum(sin(vec(X)) * vec(B)),
+        answer=lambda X, B: cos(X) * B, source="vec: unvec(cos(vec X) ∘ vec B) = cos(X) ∘ B"),
     row("a' kron(P, Q) vec(X) where P: 2 x 3; Q: 4 x 5; X: 5 x 3; a: 8", "X",
         lambda a, P, Q, X: a @ kron(P, Q) @ vec(X), source="vec: (P ⊗ Q) vec(X)"),
 ]

@@ -27,6 +27,7 @@ def test_a_gradient_through_kron_or_vec_is_right(expr, wrt, kind):
     ("logdet(kron(A, B)) where A: m x m; B: n x n", "A", "tr(eye(n)) A^-T"),  # G = A⁻ᵀ ⊗ B⁻ᵀ
     ("tr(kron(x', y))", "x", "y"),                                              # xᵀ ⊗ y = y xᵀ
     ("vec(B)' vec(X)", "X", "B"),                                               # unvec(vec B) = B
+    ("sum(exp(vec(X)))", "X", "exp(X)"),                                        # vec commutes with exp
     ("a' vec(X) where X: m x n", "X", "kron(vec(eye(n))', eye(m)) kron(eye(n), a)"),
 ])
 def test_a_closed_form_where_g_has_one(expr, wrt, text):
