@@ -5,6 +5,7 @@ coefficient and a list of factors, not into new nodes. Imports ir only.
 """
 from __future__ import annotations
 
+import weakref
 from fractions import Fraction
 
 from .. import ir
@@ -97,48 +98,67 @@ def unsized_identities(*roots: ir.Expr) -> set:
     or a neighbour in a matrix chain with a size of its own sizes I; the argument of kron,
     vec, tr and the other functions that change the shape does not. Definitions' bodies
     are roots of their own, as a `where` clause prints them."""
-    sized = {}
     for r in roots:
-        for e in ir.postorder(r):
-            sized[e] = _self_sized(e, sized)
+        _judge(r)
     unsized, seen = set(), set()
     stack = [(r, False) for r in roots]
     while stack:
         e, fixed = stack.pop()
-        if (e, fixed) in seen:
+        if (e, fixed) in seen or not _FACTS[e][1]:
             continue
         seen.add((e, fixed))
         if isinstance(e, ir.Identity) and not fixed:
             unsized.add(e)
         if not isinstance(e, ir.Ref):
-            stack.extend(zip(e.kids, _kids_fixed(e, fixed, sized)))
+            stack.extend(zip(e.kids, _kids_fixed(e, fixed)))
     return unsized
 
 
-def _self_sized(e: ir.Expr, sized: dict) -> bool:
+# node -> (its printed text fixes its own shape, it holds an I outside definitions); nodes
+# are immutable, so each is judged once.
+_FACTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _judge(root: ir.Expr):
+    """_FACTS of every node under root, children first, stopping at definitions."""
+    stack = [(root, False)]
+    while stack:
+        e, done = stack.pop()
+        if e in _FACTS:
+            continue
+        if done or isinstance(e, ir.Ref):
+            _FACTS[e] = (_self_sized(e), isinstance(e, ir.Identity) or
+                         (not isinstance(e, ir.Ref) and any(_FACTS[k][1] for k in e.kids)))
+            continue
+        stack.append((e, True))
+        stack.extend((k, False) for k in e.kids if k not in _FACTS)
+
+
+def _self_sized(e: ir.Expr) -> bool:
     """Whether e, printed with a bare I wherever its context sizes it, fixes its own shape
-    (its kids already judged in `sized`)."""
+    (its kids already judged)."""
     if isinstance(e, ir.Identity):
         return False
     if e.shape == ir.SCALAR or isinstance(e, (ir.Ref, ir.Kron, ir.Vec, *ir.LEAVES)):
         return True  # kron's and vec's arguments are printed sized, as roots are
     if isinstance(e, (ir.Add, ir.Hadamard)):
-        return any(sized[k] for k in e.kids)
-    return all(sized[k] for k in e.kids)
+        return any(_FACTS[k][0] for k in e.kids)
+    return all(_FACTS[k][0] for k in e.kids)
 
 
-def _kids_fixed(e: ir.Expr, fixed: bool, sized: dict) -> list[bool]:
+def _kids_fixed(e: ir.Expr, fixed: bool) -> list[bool]:
     """For each kid of e, whether its context sizes it (a square I needs one side sized)."""
     kids, fixed = e.kids, fixed or e.shape == ir.SCALAR
+    sized = [_FACTS[k][0] for k in kids]
     if isinstance(e, (ir.Add, ir.Hadamard)):
-        return [fixed or any(sized[o] for j, o in enumerate(kids) if j != i) for i in range(len(kids))]
+        return [fixed or any(sized[:i] + sized[i + 1:]) for i in range(len(kids))]
     if isinstance(e, ir.Mul):
         chain = [i for i, k in enumerate(kids) if k.shape != ir.SCALAR]
         out = [True] * len(kids)
         for n, i in enumerate(chain):
             ends = fixed and n in (0, len(chain) - 1)
-            left = n > 0 and sized[kids[chain[n - 1]]]
-            right = n + 1 < len(chain) and sized[kids[chain[n + 1]]]
+            left = n > 0 and sized[chain[n - 1]]
+            right = n + 1 < len(chain) and sized[chain[n + 1]]
             out[i] = ends or left or right
         return out
     if isinstance(e, (ir.Kron, ir.Vec)):
