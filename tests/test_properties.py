@@ -23,7 +23,7 @@ def typed_expr(kind: str, depth: int):
             st.builds("tanh({})".format, vec), st.builds("sigmoid({})".format, vec),
             st.builds("({} .* {})".format, vec, vec), st.builds("({}' {})".format, mat, vec),
             st.builds("softmax({})".format, vec), st.builds("diag({})".format, mat),
-            st.builds("arctan({})".format, vec), st.builds("(sigmoid({}) .^ ({}))".format, vec, scal),
+            st.builds("arctan({})".format, vec), st.builds("(sigmoid({}) .^ tanh({}))".format, vec, scal),
             st.builds("log_softmax({})".format, vec),
         ],
         "mat": [
@@ -38,7 +38,7 @@ def typed_expr(kind: str, depth: int):
             st.builds("||{}||^2".format, vec), st.builds("exp({})".format, scal),
             st.builds("({} + {})".format, scal, scal), st.builds("({}' {} {})".format, vec, mat, vec),
             st.builds("logsumexp({})".format, vec), st.builds("sin({})".format, scal),
-            st.builds("norm1({})".format, vec), st.builds("(sigmoid({})^({}))".format, scal, scal),
+            st.builds("norm1({})".format, vec), st.builds("(sigmoid({})^tanh({}))".format, scal, scal),
         ],
     }[kind]
     return st.one_of(leaf, *options)
