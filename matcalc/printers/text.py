@@ -88,6 +88,8 @@ class TextPrinter(Printer):
         bottom = [str(c.denominator)] if c.denominator != 1 else []
         bottom += [self.wrap(self.visit(b) if k == 1 else self.power(b, k), POSTFIX) for b, k in den]
         words = [self.show(f, POSTFIX) for f in chain]
+        if _trailing_chain(num, den, chain):  # alpha x' x, as typed: one scalar chain, last
+            top[-1] = self.show(num[-1], PRODUCT)
         if bottom:
             under = "/" + (bottom[0] if len(bottom) == 1 else "(" + " ".join(bottom) + ")")
             if not top and len(chain) == 1 and not isinstance(chain[0], _EXPONENTS):
@@ -188,3 +190,10 @@ class TextPrinter(Printer):
     def v_Norm(self, e):
         left, right = self.sym["norm"]
         return f"{left}{self.show(e.a)}{right}", ATOM
+
+
+def _trailing_chain(num, den, chain) -> bool:
+    """A product of scalars whose last factor, and only that one, is a scalar chain (x' A x):
+    it needs no parentheses, and reads back as the same product."""
+    return bool(num) and not den and not chain and isinstance(num[-1], ir.Mul) \
+        and not any(isinstance(f, ir.Mul) for f in num[:-1])
