@@ -9,7 +9,6 @@ Imports ir, algebra and parse.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from functools import partial
 from typing import Callable, Iterable
@@ -606,6 +605,8 @@ def _unknown_calls(parsed: Parsed):
             if name in NOT_IN_THE_LANGUAGE:
                 raise MatcalcError(f"{name} ({NOT_IN_THE_LANGUAGE[name]}) is not in matcalc's language; "
                                    f"the functions of SPEC §1 are: {', '.join(sorted(FUNCTIONS))}", node.column)
+            import difflib
+
             near = difflib.get_close_matches(name, [*FUNCTIONS, *parse.ALIASES], n=1, cutoff=0.6)
             hint = f"did you mean {near[0]}? " if near else ""
             what = "the identity matrix" if name == "I" else "not a function"
