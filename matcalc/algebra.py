@@ -250,7 +250,9 @@ def power(a: Expr, k) -> Expr:
     if k == 1:
         return a
     if isinstance(a, Const):
-        if k.denominator == 1 and (a.value != 0 or k > 0):
+        if a.value == 0 and k < 0:
+            raise ShapeError("division by zero")
+        if k.denominator == 1:
             return Const(a.value ** int(k))
         return Pow(a, k)
     if isinstance(a, Pow) and k.denominator == 1:

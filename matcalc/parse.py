@@ -80,9 +80,12 @@ class _NormBars:
 
         stack, prev, last = [], None, None
         for tok in stream:
-            if tok.type == "NUMBER" and last is not None and last.type == "NUMBER" \
-                    and last.end_pos == tok.start_pos:
-                raise MatcalcError(f"malformed number {last.value + tok.value!r}", last.column)
+            if tok.type == "NUMBER" and last is not None and last.end_pos == tok.start_pos:
+                if last.type == "NUMBER":
+                    raise MatcalcError(f"malformed number {last.value + tok.value!r}", last.column)
+                if tok.value.startswith(".") and last.type in _OPERAND_END:  # x.2: neither a number nor an operator
+                    raise MatcalcError(f"malformed number {tok.value!r} right after {last.value!r}: "
+                                       f"write 0{tok.value} with a space before it", tok.column)
             last = tok
             if tok.type == "NORMBAR":
                 if stack and stack[-1] == "norm" and prev in _OPERAND_END:

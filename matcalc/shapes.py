@@ -459,32 +459,37 @@ class _Typer:
         self.name_shapes: dict[str, tuple[int, int]] = {}
         self.order: list[str] = []  # names in order of appearance
         self.forced: dict[str, str] = {}
+        self.why: dict[str, str] = {}  # what forced each forced name
         self.fresh_order: list[int] = []
 
     def _kind_forcing(self, e: Syntax):
-        """Names whose use forces their kind: the N of 1/N, the s of s^(1/2)."""
+        """Names whose use forces their kind, and why: the N of 1/N, the p of x .^ p."""
+        def force(name_node: Syntax, kind: str, why: str):
+            if name_node.kind == "name" and name_node.args[0] not in self.forced:
+                self.forced[name_node.args[0]] = kind
+                self.why[name_node.args[0]] = why
+
         stack = [e]
         while stack:
             node = stack.pop()
             kids = [a for a in node.args if isinstance(a, Syntax)]
-            if node.kind == "div" and kids[1].kind == "name":
-                self.forced.setdefault(kids[1].args[0], "scalar")
-            if node.kind == "symbolic_power" and kids[1].kind == "name":  # the p of x .^ p
-                self.forced.setdefault(kids[1].args[0], "scalar")
+            if node.kind == "div":
+                force(kids[1], "scalar", "it divides")
+            if node.kind == "symbolic_power":
+                force(kids[1], "scalar", "it is an exponent")
             if node.kind == "symbolic_power" and not node.args[2] and kids[0].kind == "name":
                 name = kids[0].args[0]  # s^t: a vector name is a scalar; X^p stays a matrix, refused
-                self.forced.setdefault(name, "scalar" if default_kind(name) != "matrix" else "matrix")
-            if node.kind == "power" and kids[0].kind == "name":
-                name = kids[0].args[0]
+                force(kids[0], "scalar" if default_kind(name) != "matrix" else "matrix", "it has a power")
+            if node.kind == "power" and kids[0].kind == "name" and default_kind(kids[0].args[0]) != "matrix":
                 k = node.args[1]
-                if k.denominator != 1 or default_kind(name) == "vector":
-                    self.forced.setdefault(name, "scalar")
+                if k.denominator != 1 or default_kind(kids[0].args[0]) == "vector":
+                    force(kids[0], "scalar", f"it has the power {k}")
             if node.kind in ("add", "sub"):
                 for a, b in ((kids[0], kids[1]), (kids[1], kids[0])):
-                    if a.kind == "name" and b.kind == "number":
-                        self.forced.setdefault(a.args[0], "scalar")
-            if node.kind == "call" and node.args[0] in SQUARE_ARGUMENT and kids[0].kind == "name":
-                self.forced.setdefault(kids[0].args[0], "square")
+                    if b.kind == "number":
+                        force(a, "scalar", "a number is added to it")
+            if node.kind == "call" and node.args[0] in SQUARE_ARGUMENT:
+                force(kids[0], "square", f"the argument of {node.args[0]}")
             if _sized(node):
                 continue
             stack.extend(kids)
@@ -674,11 +679,13 @@ def _surprises(parsed: Parsed, typed: Typed, used: set[str]) -> list[str]:
         if node.kind != "matmul":
             continue
         for a, b in (node.args, node.args[::-1]):
-            s = typed.names.get(a.args[0]) if a.kind == "name" else None
-            if s is not None and s.shape == ir.SCALAR and _greek(a.args[0]) and b.kind == "name" \
+            if a.kind != "name":
+                continue
+            s, upper = typed.names.get(a.args[0]), a.args[0][:1].upper() + a.args[0][1:]
+            if s is not None and s.shape == ir.SCALAR and upper in UPPER_GREEK and b.kind == "name" \
                     and b.args[0] in typed.names and typed.names[b.args[0]].shape[1] != 1:
                 notes.append(f"{a.args[0]}: a scalar multiplying the matrix {b.args[0]}; "
-                             f"an uppercase name ({a.args[0][:1].upper() + a.args[0][1:]}) would be a matrix")
+                             f"an uppercase name ({upper}) would be a matrix")
     return list(dict.fromkeys(notes))
 
 
@@ -707,11 +714,6 @@ def _split_into(name: str, names: set[str]) -> list[str] | None:
             if tail:
                 return [head, *tail]
     return None
-
-
-def _greek(name: str) -> bool:
-    base = re.sub(r"(\d+|_\w*)$", "", name)
-    return base in GREEK or bool(re.fullmatch(r"[α-ω]", base))
 
 
 def _declarations(decls) -> dict[str, Decl]:
@@ -761,7 +763,7 @@ MAX_TYPINGS = 300  # typings tried before asking for a declaration
 SQUARE_ARGUMENT = {"det", "logdet", "inv", "tr"}
 # How far each kind is from a spelling's default: a vector is the next reading of a scalar.
 GRADE = {
-    "matrix": {"matrix": 0, "scalar": 2},
+    "matrix": {"matrix": 0},  # an uppercase name is never read as a scalar unless forced (1/N)
     "vector": {"vector": 0, "scalar": 1, "matrix": 2},
     "scalar": {"scalar": 0, "vector": 1, "matrix": 2},
 }
@@ -811,7 +813,7 @@ def _choose_typing(parsed: Parsed, decls: dict[str, Decl], source: str) -> tuple
     if len(winners) > 1:
         raise MatcalcError(_ambiguity(winners), failure.column if failure else 1)
     chosen = winners[0]
-    return chosen.typer, _notes(chosen, probe, failure, found)
+    return chosen.typer, _notes(chosen, probe, parsed, decls, source)
 
 
 def _transposed(parsed: Parsed) -> set[str]:
@@ -877,26 +879,34 @@ def _ambiguity(winners: list[_Candidate]) -> str:
     return f"cannot tell how to read {' and '.join(names)}: {options}; declare one (for example -d '{first}: scalar')"
 
 
-def _notes(chosen: _Candidate, probe: _Typer, failure: MatcalcError | None, found: dict) -> list[str]:
-    """One note per name whose spelling default was given up, saying why."""
-    shapes = dict(chosen.shapes)
-    if failure is not None:
-        why = failure.message
-    else:
-        default = next((c for c in found.values() if not any(
-            GRADE[default_kind(n)][k] for n, k in c.kinds.items())), None)
-        units = [f"{n} would be {_describe(s)}" for n, s in (default.shapes if default else ())
-                 if default_kind(n) == "matrix" and 1 in s]
-        why = "otherwise " + units[0] if units else "it is transposed"
+def _notes(chosen: _Candidate, probe: _Typer, parsed: Parsed, decls: dict, source: str) -> list[str]:
+    """One note per name whose spelling default was given up, saying why; one per
+    uppercase name that turned out a single row or column."""
     notes = []
-    for name, shape in shapes.items():
-        kind = "scalar" if shape == (1, 1) else "vector" if shape[1] == 1 else "matrix"
-        default = default_kind(name)
-        if name in probe.forced and probe.forced[name] == "square" and default != "matrix":
-            notes.append(f"{name}: taken as {_describe(shape)} (the argument of a determinant, inverse or trace)")
+    for name, shape in chosen.shapes:
+        default, kind = default_kind(name), _kind_of(shape)
+        if name in probe.forced and kind != default:
+            notes.append(f"{name}: taken as {_describe(shape)}, not a {default} ({probe.why[name]})")
         elif name in chosen.kinds and GRADE[default][chosen.kinds[name]] and kind != default:
-            notes.append(f"{name}: taken as {_describe(shape)}, not {'a ' + default} ({why})")
+            notes.append(f"{name}: taken as {_describe(shape)}, not a {default} ({_why(name, chosen, parsed, decls, source)})")
+        elif default == "matrix" and name not in decls and name not in probe.forced and 1 in shape:
+            notes.append(f"{name}: an {'×'.join(map(str, shape))} matrix, a single {'column' if shape[1] == 1 else 'row'}")
     return notes
+
+
+def _kind_of(shape) -> str:
+    return "scalar" if shape == (1, 1) else "vector" if shape[1] == 1 else "matrix"
+
+
+def _why(name: str, chosen: _Candidate, parsed: Parsed, decls: dict, source: str) -> str:
+    """What the name's default reading runs into, the other names kept as chosen."""
+    kinds = {**chosen.kinds, name: default_kind(name)}
+    try:
+        t = _attempt(parsed, decls, source, kinds)
+    except MatcalcError as e:
+        return e.message
+    units = [f"{n} would be {_describe(s)}" for n, s in _resolved(t) if default_kind(n) == "matrix" and 1 in s]
+    return "otherwise " + units[0] if units else "it is transposed"
 
 
 class _Builder:

@@ -125,9 +125,17 @@ def _trace_of_sum(e):
 
 
 def _cyclic_trace(e):
+    """tr(c a bᵀ C) = c bᵀ C a: the scalars stay in front, a column moves to the end."""
     a = _body(e.a)
-    if isinstance(a, ir.Mul) and a.factors[0].shape[1] == 1:
-        return mul(*a.factors[1:], a.factors[0])
+    if not isinstance(a, ir.Mul):
+        return None
+    scalars = [f for f in a.factors if f.shape == SCALAR]
+    chain = [f for f in a.factors if f.shape != SCALAR]
+    if ir.is_vector(chain[0]):
+        return mul(*scalars, *chain[1:], chain[0])
+    if scalars:  # seen through a definition: tr(M) where M = 2 X is 2 tr(X)
+        return mul(*scalars, trace(mul(*chain)))
+    return None
 
 
 def _trace_of_diag(e):

@@ -1047,6 +1047,12 @@ SYMMETRIC = [
 
 # SPEC §1 as updated: inverse trigonometric functions, norm1, log_softmax, the aliases.
 LANGUAGE = [
+    row("tr(M) where M = alpha X; alpha: scalar; X: n x n", "alpha", lambda alpha, X: alpha * tr(X),
+        answer=lambda alpha, X: tr(X), source="SPEC §2 definitions: a scalar factor seen through a name"),
+    grad("tr(M) where M = 2 X; X: n x n", "X", lambda X: 2 * tr(X), answer=lambda X: 2 * np.eye(len(X)),
+         source="SPEC §2 definitions: tr(2 X) through a name"),
+    grad("tr(M) where M = (x' y) A; x: n; y: n; A: m x m", "x", lambda x, y, A: (x @ y) * tr(A),
+         answer=lambda x, y, A: tr(A) * y, source="SPEC §2 definitions: a scalar chain seen through a name"),
     grad("sum(arcsin(tanh(x)/2)) where x: n", "x", lambda x: np.sum(np.arcsin(tanh(x) / 2)),
          source="SPEC §1 arcsin: 1/sqrt(1 - a^2) through tanh"),
     grad("sum(arccos(sigmoid(A x))) where A: m x n; x: n", "x", lambda A, x: np.sum(np.arccos(sigmoid(A @ x))),
