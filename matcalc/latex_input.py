@@ -81,6 +81,12 @@ def from_latex(text: str) -> tuple[str, list[int]]:
     return plain[start:stop], cols[start:stop]
 
 
+def _layer_index(sig: tuple) -> bool:
+    """^{(2)} or ^{[l]}: how papers number layers and samples, never a power."""
+    return len(sig) == 3 and sig[0] in ("(", "[") and sig[2] in (")", "]") \
+        and bool(re.fullmatch(r"\d+|[A-Za-z]", sig[1]))
+
+
 @dataclass(frozen=True)
 class Tok:
     kind: str  # "cmd", "char", "{", "}", "bar", "open" or "close"
@@ -470,7 +476,8 @@ class _Reader:
         name = t.text
         if name in GREEK:
             self.i += 1
-            if name == "sigma" and _opening(self.peek()) == "(":
+            nxt = self.peek()  # σ(z) is the sigmoid; "\sigma \left(" with a space, a product
+            if name == "sigma" and _opening(nxt) == "(" and nxt.col - 1 == t.end:
                 return self.apply("sigmoid", t)
             return self.name([(GREEK[name], t.col)])
         if name in FUNCTIONS:
@@ -683,7 +690,10 @@ class _Reader:
         """^\\top, ^T, ^{\\intercal}: transpose; ^{-\\top}: inverse transpose; ^{\\circ k}:
         entrywise power; anything else is a power."""
         sig = self.signature(a, b)
-        if sig in TRANSPOSES:
+        if _layer_index(sig) and self.out and re.search(r"[A-Za-z0-9_]$", self.out[-1][0]):
+            index = sig[1]  # W^{(2)}, x^{[i]}: a layer or sample index, part of the name
+            self.put(index if index.isdigit() else "_" + index, caret.col)
+        elif sig in TRANSPOSES:
             self.put("'", caret.col)
         elif sig[:1] == ("-",) and sig[1:] in TRANSPOSES:
             self.put("^-T", caret.col)

@@ -81,6 +81,8 @@ def test_malformed_input_is_refused_at_its_column(text, message, column):
     (r"A \otimes B", "kron(A, B)"),
     (r"\mathbf{x}^\intercal W_1 \mathbf{x}", "x' W1 x"),
     (r"\mathrm{A} \cdot \mathbf{x}_{i}", "A x_i"),
+    (r"\mathbf{W}^{(2)} \tanh(\mathbf{W}^{(1)} \mathbf{x})", "W2 tanh(W1 x)"),   # layer indices
+    (r"\mathbf{x}^{(i)} - \mathbf{x}^{[j]}", "x_i - x_j"),
 ])
 def test_latex_pasted_from_a_paper_reads_as_its_plain_form(pasted, plain):
     assert same(pasted, plain)
@@ -93,3 +95,11 @@ def test_a_latex_error_points_into_the_latex():
     with pytest.raises(MatcalcError) as err:
         analyze(r"x + \int y")
     assert "\\int" in err.value.message and err.value.column == 5
+
+
+@pytest.mark.parametrize("plain", ["sigma (x + y)", "sigmoid(x + y)", "(a' x)^(1/3) b"])
+def test_latex_that_matcalc_prints_reads_back(plain):
+    from matcalc.printers.latex import to_latex
+
+    e = analyze(plain).expr
+    assert analyze(to_latex(e)).expr is e

@@ -208,7 +208,7 @@ CASES = [
     Case("sum(relu(x)) + sum(abs(x)) + sum(softplus(x))", "x", "grad",
          text="step(x) + sign(x) + sigmoid(x)",
          unicode="step(x) + sign(x) + sigmoid(x)",
-         latex=r"\operatorname{step}\left(\mathbf{x}\right) + \operatorname{sign}\left(\mathbf{x}\right) + \sigma\left(\mathbf{x}\right)",
+         latex=r"\operatorname{step}\left(\mathbf{x}\right) + \operatorname{sign}\left(\mathbf{x}\right) + \operatorname{sigmoid}\left(\mathbf{x}\right)",
          numpy="np.heaviside(x, 0.0) + np.sign(x) + ((1 / (1 + np.exp(-(x)))))"),
     # -- matrix powers, inverses and inverse transposes ----------------------------------------
     Case("tr(A^3)", "A", "grad",
@@ -301,7 +301,7 @@ CASES = [
     Case("sigmoid(w' x)", "w", "grad",
          text="s1 (1 - s1) x where s1 = sigmoid(w' x)",
          unicode="s1 (1 - s1) x where s1 = sigmoid(wᵀ x)",
-         latex=r"s_{1} \left(1 - s_{1}\right) \mathbf{x} \quad \text{where } s_{1} = \sigma\left({\mathbf{w}}^\top \mathbf{x}\right)",
+         latex=r"s_{1} \left(1 - s_{1}\right) \mathbf{x} \quad \text{where } s_{1} = \operatorname{sigmoid}\left({\mathbf{w}}^\top \mathbf{x}\right)",
          numpy="((s1 := (1 / (1 + np.exp(-((w @ x))))))) * (1 - s1) * x"),
     Case("logsumexp(W x)", "W", "grad",
          text="softmax(W x) x'",

@@ -23,7 +23,7 @@ UNICODE_GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛ
 FUNCS = {
     "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
     "tanh": r"\tanh", "arcsin": r"\arcsin", "arccos": r"\arccos", "arctan": r"\arctan",
-    "sigmoid": r"\sigma", "softplus": r"\operatorname{softplus}",
+    "sigmoid": r"\operatorname{sigmoid}", "softplus": r"\operatorname{softplus}",
     "relu": r"\operatorname{relu}", "sign": r"\operatorname{sign}", "step": r"\operatorname{step}",
 }
 
