@@ -6,9 +6,11 @@ printer or a Rich renderable (render.py, imported only for a terminal) is chosen
 from __future__ import annotations
 
 import json
+import os
 import sys
+from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, List, Optional
+from typing import Annotated, Iterator, List, Optional
 
 import typer
 
@@ -44,28 +46,65 @@ AllSteps = Annotated[bool, typer.Option("--all-steps", help="Like --steps, with 
 Declare = Annotated[Optional[List[str]], typer.Option("--declare", "-d", help="A declaration such as 'A: n x n symmetric'; repeatable.", show_default=False)]
 
 
-def _inputs(expr: str | None) -> list[str]:
+@dataclass(frozen=True)
+class _Line:
+    """One input: the text, and its line number when it came from standard input."""
+
+    text: str
+    number: int | None = None
+
+
+def _inputs(expr: str | None) -> Iterator[_Line]:
+    """The expression given, or standard input read lazily, so that each result is
+    written as soon as its line is read (a line is split at newlines only)."""
     if expr is not None and expr != "-":
-        return [expr]
+        yield _Line(expr)
+        return
     if sys.stdin is None or sys.stdin.isatty():
         raise typer.BadParameter("give an expression, or pipe expressions in on standard input", param_hint="EXPR")
-    lines = [line.strip() for line in sys.stdin.read().splitlines()]
-    return [line for line in lines if line and not line.startswith("#")]
+    for number, raw in enumerate(sys.stdin, 1):
+        text = raw.rstrip("\r\n").strip()
+        if text and not text.startswith("#"):
+            yield _Line(text, number)
 
 
-def _fail(e: MatcalcError, line: str, fmt: Format) -> None:
+def _each(fn, expr, fmt: Format) -> bool:
+    """Run every input, each reported on its own; True when all succeeded."""
+    ok = True
+    for line in _inputs(expr):
+        ok = _guarded(fn, line, fmt) and ok
+        sys.stdout.flush()
+    return ok
+
+
+def _fail(e: MatcalcError, line: _Line, fmt: Format) -> None:
     if fmt == Format.json:
-        print(json.dumps({"input": line, "error": {"message": e.message, "column": e.column}}, ensure_ascii=False))
-    else:
-        e.source = e.source or line
-        print(e.render(), file=sys.stderr)
+        error = {"input": line.text, "error": {"message": e.message, "column": e.column}}
+        if line.number is not None:
+            error["line"] = line.number
+        print(json.dumps(error, ensure_ascii=False))
+    e.source = e.source or line.text
+    if fmt != Format.json or line.number is not None:  # a bad line of a batch is said on stderr too
+        sys.stdout.flush()
+        print(_report(e, line), file=sys.stderr)
 
 
-def _guarded(fn, line: str, fmt: Format) -> bool:
+def _report(e: MatcalcError, line: _Line) -> str:
+    """error: ... at column 9, or in a batch line 3, column 9: ...; then the caret."""
+    rendered = e.render().splitlines()
+    if line.number is None:
+        return "\n".join(rendered)
+    column = f", column {e.column}" if e.column is not None else ""
+    return "\n".join([f"line {line.number}{column}: {e.message}", *rendered[1:]])
+
+
+def _guarded(fn, line: _Line, fmt: Format) -> bool:
     """Run one input; a bad one is reported, never a traceback."""
     try:
         fn(line)
         return True
+    except BrokenPipeError:
+        raise
     except MatcalcError as e:
         _fail(e, line, fmt)
     except (RecursionError, MemoryError):
@@ -80,12 +119,12 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
 
     tty = sys.stdout.isatty()
 
-    def one(line: str):
+    def one(line: _Line):
         for i, w in enumerate(wrt or [None]):
-            r = diff(line, wrt=w, kind=command, layout=layout.value, declare=declare or (),
+            r = diff(line.text, wrt=w, kind=command, layout=layout.value, declare=declare or (),
                      steps=steps, all_steps=all_steps)
             if fmt != Format.json and not tty and i == 0:
-                _notes(r.notes)
+                _notes(r.notes, line)
             if fmt == Format.json:
                 print(json.dumps(r.to_json(), ensure_ascii=False))
             elif fmt == Format.latex:
@@ -104,16 +143,16 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
                     sys.stdout.flush()
                     print(steps_text(r.trace), file=sys.stderr)
 
-    ok = all([_guarded(one, line, fmt) for line in _inputs(expr)])
-    raise typer.Exit(0 if ok else 1)
+    raise typer.Exit(0 if _each(one, expr, fmt) else 1)
 
 
-def _notes(notes: list[str]) -> None:
+def _notes(notes: list[str], line: _Line) -> None:
     """How the input was read where it departs from the naming defaults: on stderr, so
     that stdout stays one result per line."""
     sys.stdout.flush()
+    where = "" if line.number is None else f"line {line.number}: "
     for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"{where}note: {note}", file=sys.stderr)
 
 
 def _latex_steps(r) -> str:
@@ -151,9 +190,9 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
         raise typer.BadParameter("must be diff, grad, jac or hess", param_hint="--kind")
     results = []
 
-    def one(line: str):
+    def one(line: _Line):
         for w in wrt or [None]:
-            report = check(line, wrt=w, kind=kind, layout=layout.value, declare=declare or (), trials=trials)
+            report = check(line.text, wrt=w, kind=kind, layout=layout.value, declare=declare or (), trials=trials)
             if format == Format.json:
                 print(json.dumps(report, ensure_ascii=False))
             else:
@@ -164,7 +203,7 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
             if not report["ok"]:
                 raise MatcalcError("the derivative disagrees with finite differences")
 
-    ok = all([_guarded(one, line, format) for line in _inputs(expr)])
+    ok = _each(one, expr, format)
     raise typer.Exit(0 if ok and all(results) else 1)
 
 
@@ -173,10 +212,10 @@ def shapes_cmd(expr: Expr = None, declare: Declare = None, format: FormatOpt = F
     """Inferred shape of every name and subexpression."""
     from .report import shapes_report
 
-    def one(line: str):
-        report = shapes_report(line, declare or ())
+    def one(line: _Line):
+        report = shapes_report(line.text, declare or ())
         if format != Format.json:
-            _notes(report.get("notes", []))
+            _notes(report.get("notes", []), line)
         if format == Format.json:
             print(json.dumps(report, ensure_ascii=False))
         elif sys.stdout.isatty():
@@ -189,8 +228,7 @@ def shapes_cmd(expr: Expr = None, declare: Declare = None, format: FormatOpt = F
             for s in report["subexpressions"]:
                 print(f"{s['expression']}: {_shape_text(s['shape'])}")
 
-    ok = all([_guarded(one, line, format) for line in _inputs(expr)])
-    raise typer.Exit(0 if ok else 1)
+    raise typer.Exit(0 if _each(one, expr, format) else 1)
 
 
 def _shape_text(dims: list) -> str:
@@ -223,4 +261,12 @@ def rules_cmd(format: FormatOpt = Format.text):
 
 
 def main():
-    app()
+    """The command; a closed output pipe (matcalc ... | head -1) ends it quietly."""
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

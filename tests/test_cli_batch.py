@@ -1,0 +1,62 @@
+"""Standard input as SPEC §4 has it: a line answered as soon as it is read, bad lines
+reported with their number, the rest still run, a closed pipe ends matcalc quietly."""
+
+import json
+import subprocess
+import sys
+
+MATCALC = [sys.executable, "-m", "matcalc"]
+
+
+def run(args, stdin):
+    return subprocess.run(MATCALC + args, input=stdin, capture_output=True, text=True)
+
+
+def test_a_line_is_answered_before_the_next_is_written():
+    p = subprocess.Popen(MATCALC + ["grad", "--wrt", "x"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True, bufsize=1)
+    p.stdin.write("x' A x\n")
+    p.stdin.flush()
+    assert p.stdout.readline().strip() == "(A + A') x"  # stdin is still open
+    p.stdin.write("||x||^2\n")
+    p.stdin.close()
+    assert p.stdout.readline().strip() == "2 x"
+    assert p.wait() == 0
+
+
+def test_bad_lines_carry_their_line_number_and_the_rest_still_run():
+    r = run(["grad", "--wrt", "x"], "x' A x\n\n# a comment\nx' $ y\n||x||^2\n")
+    assert r.stdout.splitlines() == ["(A + A') x", "2 x"]
+    assert r.stderr.splitlines()[0] == "line 4, column 4: unexpected character '$'"
+    assert r.returncode == 1
+
+
+def test_a_json_error_object_has_the_line():
+    r = run(["grad", "--wrt", "x", "-f", "json"], "x' A x\nx' $ y\n")
+    good, bad = map(json.loads, r.stdout.splitlines())
+    assert good["derivative"] == "(A + A') x"
+    assert bad == {"input": "x' $ y", "error": {"message": "unexpected character '$'", "column": 4}, "line": 2}
+    assert "line 2, column 4" in r.stderr
+
+
+def test_notes_in_a_batch_say_their_line():
+    r = run(["grad", "--wrt", "x"], "x' A x\n||x - mu||^2\n")
+    assert r.stderr.startswith("line 2: note: mu: taken as a vector")
+
+
+def test_a_line_separator_inside_a_line_does_not_split_it():
+    r = run(["shapes"], "x' A\u2028 x\n")
+    assert r.returncode == 1 and r.stdout == ""  # one line, refused as a whole
+    assert r.stderr.startswith("line 1, column 5: unexpected character")
+
+
+def test_a_closed_pipe_ends_matcalc_quietly():
+    lines = "x' A x\n" * 3000
+    p = subprocess.Popen(MATCALC + ["grad", "--wrt", "x"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    p.stdin.write(lines)
+    p.stdin.close()
+    assert p.stdout.readline().strip() == "(A + A') x"
+    p.stdout.close()
+    assert p.wait() in (0, 1)  # click ends a broken pipe with status 1
+    assert p.stderr.read() == ""
