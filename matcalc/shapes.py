@@ -143,8 +143,11 @@ class _Dims:
             ok = self.unify(a1, b1) and self.unify(a2, b2)
         else:
             ok = False
-        if ok and self.find(i) != self.find(j):
-            self.parent[self.find(j)] = self.find(i)
+        a, b = self.find(i), self.find(j)
+        if ok and a != b:  # a number or a name stays the root: a product never stands for it
+            if isinstance(self.value[a], tuple) and not isinstance(self.value[b], tuple):
+                a, b = b, a
+            self.parent[b] = a
         return ok
 
     def _solve(self, left: list[int], cl: int, right: list[int], cr: int) -> bool:

@@ -53,3 +53,9 @@ def test_unequal_products_do_not_type(expr):
 ])
 def test_a_scalar_divides_entrywise(expr, shape):
     assert analyze(expr).expr.shape == shape
+
+
+def test_a_number_that_equals_a_product_stays_a_number():
+    """2×3 ⊗ 3×2 is 6×6: C is 6×6, and unifying it again must not chase the product."""
+    typed = analyze("tr(kron(A, B) C)", ["A: 2 x 3", "B: 3 x 2"])
+    assert typed.names["C"].shape == (6, 6)
