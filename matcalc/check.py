@@ -20,27 +20,38 @@ SMALL_FUNCS = {"arcsin", "arccos"}  # defined on (−1, 1): the names beneath ar
 
 def _needs(e: ir.Expr) -> tuple[set, set, set]:
     """Names that must be positive (under log, sqrt, fractional powers), matrices that
-    must be positive definite (under logdet, sqrt of det), and those to keep invertible."""
+    must be positive definite (under logdet, a fractional power of a scalar such as
+    det(X)^(1/2)), and those to keep invertible. An entrywise function of a matrix asks
+    for positive entries, not a positive definite matrix."""
     positive, spd, invertible = set(), set(), set()
-    seen, stack = set(), [(e, False)]
+    seen, stack = set(), [(e, None)]
     while stack:
-        node, pos = stack.pop()
-        if (node, pos) in seen:
+        node, need = stack.pop()
+        if (node, need) in seen:
             continue
-        seen.add((node, pos))
-        if isinstance(node, ir.Sym) and pos:
-            (spd if node.shape[0] == node.shape[1] and node.shape != ir.SCALAR else positive).add(node.name)
+        seen.add((node, need))
+        if isinstance(node, ir.Sym) and need:
+            square = node.shape[0] == node.shape[1] and node.shape != ir.SCALAR
+            (spd if square and need == "definite" else positive).add(node.name)
         if isinstance(node, (ir.Inverse, ir.Det, ir.MatPow)):
             invertible |= {s.name for s in _syms(node.a)}
-        child_pos = pos or (isinstance(node, ir.Func) and node.name in POSITIVE_FUNCS) \
-            or isinstance(node, ir.LogDet) \
-            or (isinstance(node, (ir.Pow, ir.HadPow)) and node.k.denominator != 1) \
-            or (isinstance(node, (ir.Pow, ir.HadPow)) and node.k < 0)
-        if isinstance(node, ir.SymPow):  # a^b = exp(b log a): a positive base
-            stack.extend(((node.a, True), (node.b, child_pos)))
-            continue
-        stack.extend((k, child_pos) for k in node.kids)
+        for kid in node.kids:
+            stack.append((kid, _need(node, kid) or need))
     return positive, spd, invertible
+
+
+def _need(node: ir.Expr, kid: ir.Expr) -> str | None:
+    """What a node asks of one child: positive entries, positive definite, or nothing."""
+    entrywise = "definite" if kid.shape == ir.SCALAR else "entries"
+    if isinstance(node, ir.Func) and node.name in POSITIVE_FUNCS:
+        return entrywise
+    if isinstance(node, ir.LogDet):
+        return "definite"
+    if isinstance(node, (ir.Pow, ir.HadPow)) and (node.k.denominator != 1 or node.k < 0):
+        return entrywise
+    if isinstance(node, ir.SymPow) and kid is node.a:  # a^b = exp(b log a)
+        return entrywise
+    return None
 
 
 def _syms(e: ir.Expr) -> set:

@@ -126,3 +126,13 @@ def test_chain_rewrites_keep_shapes_and_values(expr, wrt, kind, printed):
 
     assert diff(expr, wrt=wrt, kind=kind).derivative == printed
     assert check(expr, wrt=wrt, kind=kind)["ok"]
+
+
+@pytest.mark.parametrize("expr, wrt", [
+    ("sum(log(X))", "X"), ("sum(sqrt(X))", "X"), ("tr(X .^ p)", "X"), ("logdet(X)", "X"),
+    ("det(X)^(1/2)", "X"), ("(x' A x)^(1/2)", "x"),
+])
+def test_the_oracle_draws_inputs_inside_the_domain(expr, wrt):
+    """Entrywise log of a matrix asks for positive entries, logdet for a positive definite
+    matrix: a correct derivative is never reported as disagreeing."""
+    assert check(expr, wrt=wrt)["ok"]
