@@ -47,6 +47,14 @@ class ShapeError(MatcalcError):
     """Shapes that do not fit; raised by constructors (shapes.py reports them first)."""
 
 
+# -- the Greek letters: one list for typing, the LaTeX printer and the LaTeX reader -----------
+
+GREEK_LOWER = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
+               "sigma tau upsilon phi chi psi omega").split()
+GREEK_UPPER = "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()  # the rest look Latin
+UNICODE_GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΥΦΨΩ", GREEK_LOWER + GREEK_UPPER))
+
+
 # -- shapes and dimensions ------------------------------------------------------------------
 
 def dim_mul(a: Dim, b: Dim) -> Dim:

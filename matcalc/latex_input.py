@@ -9,12 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .ir import MatcalcError
+from .ir import GREEK_LOWER, GREEK_UPPER, MatcalcError
 
-GREEK = {name: name for name in (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
-    "tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
-).split()} | {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho",
+GREEK = {name: name for name in GREEK_LOWER + GREEK_UPPER} | {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho",
               "varpi": "pi", "varsigma": "sigma"}
 
 # Control words that are functions: LaTeX's own, and macros papers commonly define.

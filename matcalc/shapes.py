@@ -20,14 +20,8 @@ from . import parse
 from .parse import Decl, Parsed, Syntax
 
 FRESH_NAMES = ["n", "m", "p", "q", "r", "s", "k", "l", "d", "t", "u", "v", "w"]
-GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "eps", "zeta", "eta", "theta", "iota", "kappa",
-    "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
-    "psi", "omega",
-}
-
-
-UPPER_GREEK = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+GREEK = set(ir.GREEK_LOWER) | {"eps", "omicron"}
+UPPER_GREEK = set(ir.GREEK_UPPER)
 
 
 def default_kind(name: str) -> str:
