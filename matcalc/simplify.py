@@ -196,7 +196,17 @@ def _kron_bilinear(e):
                 return algebra.add(*terms[:i], merged, *terms[i + 1:j], *terms[j + 1:])
 
 
+def _sum_of_entries(e):
+    """1ᵀ M 1 = sum(M), the ones on both ends of a chain."""
+    scalars = [f for f in e.factors if f.shape == SCALAR]
+    chain = [f for f in e.factors if f.shape != SCALAR]
+    if len(chain) >= 3 and isinstance(chain[0], ir.Ones) and isinstance(chain[-1], ir.Ones) \
+            and chain[0].shape[0] == 1 and chain[-1].shape[1] == 1:
+        return mul(*scalars, sum_(mul(*chain[1:-1])))
+
+
 NODE_RULES = {
+    ir.Mul: [Rule("sum of entries", "1ᵀ M 1 = sum(M)", _sum_of_entries)],
     ir.Add: [Rule("kron is bilinear", "A ⊗ B + A ⊗ C = A ⊗ (B + C)", _kron_bilinear)],
     ir.Trace: [
         Rule("trace is linear", "tr(A + B) = tr(A) + tr(B)", _trace_of_sum),

@@ -1047,6 +1047,9 @@ SYMMETRIC = [
 
 # SPEC §1 as updated: inverse trigonometric functions, norm1, log_softmax, the aliases.
 LANGUAGE = [
+    grad("sum(kron(A, B) + kron(B, A)) where A: 2 x 2; B: 3 x 3", "A",
+         lambda A, B: np.sum(np.kron(A, B) + np.kron(B, A)), answer=lambda A, B: 2 * np.sum(B) * np.ones((2, 2)),
+         source="issue 8: sizes that commute; 1' M 1 = sum(M)"),
     row("tr(M) where M = alpha X; alpha: scalar; X: n x n", "alpha", lambda alpha, X: alpha * tr(X),
         answer=lambda alpha, X: tr(X), source="SPEC §2 definitions: a scalar factor seen through a name"),
     grad("tr(M) where M = 2 X; X: n x n", "X", lambda X: 2 * tr(X), answer=lambda X: 2 * np.eye(len(X)),
