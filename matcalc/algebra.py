@@ -252,14 +252,25 @@ def power(a: Expr, k) -> Expr:
     if isinstance(a, Const):
         if a.value == 0 and k < 0:
             raise ShapeError("division by zero")
-        if k.denominator == 1:
+        if k.denominator == 1 and _digits(a.value, k) <= MAX_FOLDED_DIGITS:
             return Const(a.value ** int(k))
-        return Pow(a, k)
+        return Pow(a, k)  # 2^999999999 stays a power: folding it would never end
     if isinstance(a, Pow) and k.denominator == 1:
         return power(a.a, a.k * k)
     if isinstance(a, Mul) and k.denominator == 1 and all(f.shape == SCALAR for f in a.factors):
         return mul(*(power(f, k) for f in a.factors))
     return Pow(a, k)
+
+
+MAX_FOLDED_DIGITS = 300
+
+
+def _digits(v: Fraction, k: Fraction) -> float:
+    """About how many digits v^k has: large exponents of numbers are kept, not computed."""
+    import math
+
+    big = max(abs(v.numerator), v.denominator)
+    return 0 if big <= 1 else abs(k) * math.log10(big)
 
 
 def hadamard(*factors: Expr) -> Expr:

@@ -6,6 +6,8 @@ the path of a plain `diff` imports this module.
 """
 from __future__ import annotations
 
+import os
+
 try:
     import numpy as np
 except ImportError:  # pragma: no cover - numpy is a dependency; a broken install still gets a message
@@ -16,6 +18,7 @@ from .printers.numpy import py_name, to_numpy
 
 POSITIVE_FUNCS = {"log", "sqrt"}
 SMALL_FUNCS = {"arcsin", "arccos"}  # defined on (−1, 1): the names beneath are drawn small
+MAX_SIZE = int(os.environ.get("MATCALC_CHECK_MAX_SIZE", 400))  # finite differences cost size² evaluations
 
 
 def _needs(e: ir.Expr) -> tuple[set, set, set]:
@@ -98,6 +101,9 @@ def random_inputs(typed, rng: np.random.Generator) -> dict[str, object]:
     values = {}
     for name, s in typed.names.items():
         r, c = (concrete(d, sizes) for d in s.shape)
+        if max(r, c) > MAX_SIZE:
+            raise ir.MatcalcError(f"{name} has a dimension of {max(r, c)}, too large to check numerically "
+                                  f"(at most {MAX_SIZE}; set MATCALC_CHECK_MAX_SIZE to raise it)")
         if s.shape == ir.SCALAR:
             v = rng.uniform(0.5, 1.5)
         elif c == 1:

@@ -420,5 +420,7 @@ def _constant(e: Syntax) -> Fraction:
         base, k = _constant(e.args[0]), e.args[1]
         if k.denominator != 1:
             raise MatcalcError("an exponent must be rational", e.column)
+        if abs(k) > MAX_DIGITS or (abs(base.numerator) > 1 and abs(k) * len(str(base.numerator)) > MAX_DIGITS):
+            raise MatcalcError(f"the exponent is too large to compute (at most {MAX_DIGITS} digits)", e.column)
         return base ** int(k)
     raise MatcalcError("an exponent must be a number or a constant numeric expression", e.column)

@@ -11,6 +11,7 @@ Every application can be recorded as a Step. Layout is not decided here.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, NamedTuple
@@ -168,14 +169,30 @@ def _vec_transpose(u, i, J):
     return J if 1 in (m, n) else mul(ir.Commutation(m, n), J)
 
 
+MAX_POWER_TERMS = int(os.environ.get("MATCALC_MAX_POWER_TERMS", 100))
+
+
+def _terms(k: int) -> range:
+    """The k terms of d(Aᵏ), refused past a limit: the exponent is a number, not a loop."""
+    if k > MAX_POWER_TERMS:
+        raise Unsupported(f"the derivative of a matrix power A^{k} has {k} terms, more than the limit "
+                          f"{MAX_POWER_TERMS} (set MATCALC_MAX_POWER_TERMS to raise it)")
+    return range(k)
+
+
 def _d_matpow(u, d):
     A, k, dA = u.a, u.k, d[0]
-    return add(*(mul(power(A, j), dA, power(A, k - 1 - j)) for j in range(k)))
+    return add(*(mul(power(A, j), dA, power(A, k - 1 - j)) for j in _terms(k)))
 
 
 def _vjp_matpow(u, i, G):
+    """Σⱼ (Aʲ)ᵀ G (Aᵏ⁻¹⁻ʲ)ᵀ; when G is g I, as under a trace, the terms are one: k g (Aᵏ⁻¹)ᵀ."""
     A, k = u.a, u.k
-    return add(*(mul(T(power(A, j)), G, T(power(A, k - 1 - j))) for j in range(k)))
+    scalars = [f for f in (G.factors if isinstance(G, ir.Mul) else (G,)) if f.shape == SCALAR]
+    chain = [f for f in (G.factors if isinstance(G, ir.Mul) else (G,)) if f.shape != SCALAR]
+    if chain and all(isinstance(f, ir.Identity) for f in chain):
+        return mul(const(k), *scalars, T(power(A, k - 1)))
+    return add(*(mul(T(power(A, j)), G, T(power(A, k - 1 - j))) for j in _terms(k)))
 
 
 def _d_sympow(u, d):
