@@ -656,9 +656,10 @@ def _surprises(parsed: Parsed, typed: Typed, used: set[str]) -> list[str]:
         parts = _split_into(name, used - {name}) or _letters(name, used - {name})
         if parts:
             notes.append(f"{name}: one name; for a product write {' '.join(parts)} with spaces")
-        fn = re.match(r"([a-z]+)(_|\d)", name)
-        if fn and fn.group(1) in FUNCTIONS:
-            notes.append(f"{name}: one name, not a call of {fn.group(1)}")
+        fn = next((f for f in sorted(FUNCTIONS, key=len, reverse=True)
+                   if name.startswith(f) and len(name) > len(f) and name[len(f)] not in "0123456789"), None)
+        if fn and (name[len(fn)] == "_" or len(name) - len(fn) == 1 or name[len(fn):] in used):
+            notes.append(f"{name}: one name, not a call of {fn}; write {fn}({name[len(fn):].lstrip('_')}) for that")
     for node in _syntax_nodes(parsed):
         a, b = (node.args + (None, None))[:2]
         if node.kind == "matmul" and a.kind == "transpose" and a.args[0].kind == "name" and b.kind == "name" \
@@ -887,7 +888,9 @@ def _notes(chosen: _Candidate, probe: _Typer, parsed: Parsed, decls: dict, sourc
         elif name in chosen.kinds and GRADE[default][chosen.kinds[name]] and kind != default:
             notes.append(f"{name}: taken as {_describe(shape)}, not a {default} ({_why(name, chosen, parsed, decls, source)})")
         elif default == "matrix" and name not in decls and name not in probe.forced and 1 in shape:
-            notes.append(f"{name}: an {'×'.join(map(str, shape))} matrix, a single {'column' if shape[1] == 1 else 'row'}")
+            size = "×".join(map(str, shape))
+            article = "an" if size[0] in "aefhilmnorsx8" else "a"
+            notes.append(f"{name}: {article} {size} matrix, a single {'column' if shape[1] == 1 else 'row'}")
     return notes
 
 

@@ -149,7 +149,9 @@ def test_notes_reach_json_and_stderr_but_never_stdout():
     ("sigma A x", "sigma: a scalar multiplying the matrix A; an uppercase name (Sigma) would be a matrix"),
     ("x'Ax", "Ax: one name; for a product write A x with spaces"),
     ("e^x", "e: a variable here; for Euler's number write exp(...)"),
-    ("sum_i x_i", "sum_i: one name, not a call of sum"),
+    ("sum_i x_i", "sum_i: one name, not a call of sum; write sum(i) for that"),
+    ("logdetA + tr(A)", "logdetA: one name, not a call of logdet; write logdet(A) for that"),
+    ("logS", "logS: one name, not a call of log; write log(S) for that"),
     ("s^-1/2", "^-1/2 reads as a power, then a division; for a fractional power write ^(-1/2)"),
     ("x' beta", "beta: a scalar scaling x\u2032; if it is a vector, declare its length (beta: n)"),
 ])
