@@ -15,7 +15,8 @@ LAYERS = [
     ["ir"],                                                   # data
     ["algebra", "printers.common", "latex_input"],            # canonical form; what printers share
     ["printers.text", "printers.latex", "printers.numpy", "parse"],
-    ["shapes", "rules", "simplify"],                          # typing, differentiation, identities
+    ["readings", "rules", "simplify"],                        # how names read; differentiation; identities
+    ["shapes"],                                               # typing: syntax -> IR
     ["derive"],                                               # engine -> identify -> layout -> simplify
     ["trace"],                                                # the chain-rule trace as data
     ["printers.steps", "report"],                             # presentation of traces and tables
