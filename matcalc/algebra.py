@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .ir import (
-    LEAVES, ONE, SCALAR, Add, Commutation, Const, Det, DiagMat, DiagVec, Expr, Func, HadPow, Hadamard,
+    LEAVES, ONE, SCALAR, Add, Commutation, Const, Det, Dim, Shape, DiagMat, DiagVec, Expr, Func, HadPow, Hadamard,
     Identity, Inverse, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Ones, Pow, Ref, ShapeError, Softmax,
     Sum, Sym, SymPow, Trace, Transpose, Vec, Zero, dim_mul, show_shape, size, split_coeff,
 )

@@ -1,6 +1,5 @@
 """Property tests: random well-typed expressions, their derivatives checked
 numerically, and every printed form read back to the same expression."""
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from matcalc import analyze, diff

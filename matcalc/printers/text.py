@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .. import ir
-from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer, definitions, split_product, unsized_identities
+from .common import PRODUCT, UNARY, POSTFIX, ATOM, Printer, definitions, split_product, unsized_identities
 
 ASCII = {"T": "'", "inv": "^-1", "invT": "^-T", "had": " .* ", "hdiv": " ./ ", "norm": ("||", "||")}
 UNICODE = {"T": "ᵀ", "inv": "⁻¹", "invT": "⁻ᵀ", "had": " ∘ ", "hdiv": " ./ ", "norm": ("‖", "‖")}
