@@ -1,7 +1,8 @@
-"""The command line (SPEC §4): thin typer wiring over the Python API.
+"""The command line: thin typer wiring over the Python API.
 
 No mathematics and no formatting here: inputs are read, the API is called, and a
-printer or a Rich renderable (render.py, imported only for a terminal) is chosen.
+printer or a Rich renderable (render.py, imported only for a terminal) is chosen. Each
+command takes only the formats it implements; help shows metavars, never Python types.
 """
 from __future__ import annotations
 
@@ -16,12 +17,17 @@ import typer
 
 from . import MatcalcError
 
+SEE_MAN = "See matcalc(1) for expressions, declarations, layouts and output formats."
+
 app = typer.Typer(
     name="matcalc",
     help="Matrix calculus: derivatives, gradients, Jacobians and Hessians of matrix expressions.",
+    epilog=SEE_MAN,
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help, as a Unix tool's: "-f, --format FORMAT"
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -31,19 +37,72 @@ class Layout(str, Enum):
 
 
 class Format(str, Enum):
+    """diff, grad, jac and hess."""
+
     text = "text"
     latex = "latex"
     json = "json"
     numpy = "numpy"
 
 
-Expr = Annotated[Optional[str], typer.Argument(help="The expression; '-' or nothing reads one per line from standard input.", show_default=False)]
-Wrt = Annotated[Optional[List[str]], typer.Option("--wrt", "-w", help="The variable; repeat for one result per variable.", show_default=False)]
-LayoutOpt = Annotated[Layout, typer.Option("--layout", "-l", help="Layout of derivatives (SPEC §3).")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-Steps = Annotated[bool, typer.Option("--steps", help="Show the chain-rule steps that led to the result.")]
+class ReportFormat(str, Enum):
+    """check and shapes."""
+
+    text = "text"
+    json = "json"
+
+
+class RulesFormat(str, Enum):
+    text = "text"
+    latex = "latex"
+    json = "json"
+
+
+class Kind(str, Enum):
+    diff = "diff"
+    grad = "grad"
+    jac = "jac"
+    hess = "hess"
+
+
+def _format_option(choices: type[Enum]):
+    names = [f.value for f in choices]
+    listed = f"{', '.join(names[:-1])} or {names[-1]}"
+    return typer.Option("--format", "-f", metavar="FORMAT", show_default=False,
+                        help=f"Output format: {listed}; text is the default.")
+
+
+EXPR_HELP = "EXPR is a matrix expression, such as \"x' A x\"; when it is - or left out, every line of standard input is one."
+Expr = Annotated[Optional[str], typer.Argument(metavar="EXPR", hidden=True, show_default=False)]
+Wrt = Annotated[Optional[List[str]], typer.Option(
+    "--wrt", "-w", metavar="NAME", show_default=False,
+    help="The variable to differentiate by; repeat it for one result per variable. "
+         "It may be left out when only one name could be the variable.")]
+LayoutOpt = Annotated[Layout, typer.Option(
+    "--layout", "-l", metavar="LAYOUT", show_default=False,
+    help="denominator (the default) or numerator: how diff lays out a derivative.")]
+FormatOpt = Annotated[Format, _format_option(Format)]
+ReportFormatOpt = Annotated[ReportFormat, _format_option(ReportFormat)]
+RulesFormatOpt = Annotated[RulesFormat, _format_option(RulesFormat)]
+Steps = Annotated[bool, typer.Option("--steps", help="Also show the chain-rule steps that led to the result.")]
 AllSteps = Annotated[bool, typer.Option("--all-steps", help="Like --steps, with the bookkeeping steps too: through where-definitions, sums that pass a differential on unchanged, and the simplifier's named identities.")]
-Declare = Annotated[Optional[List[str]], typer.Option("--declare", "-d", help="A declaration such as 'A: n x n symmetric'; repeatable.", show_default=False)]
+Declare = Annotated[Optional[List[str]], typer.Option(
+    "--declare", "-d", metavar="DECL", show_default=False,
+    help="Declare shapes and properties, such as 'A: n x n symmetric; x: n'; repeatable.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"matcalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")] = False):
+    pass
 
 
 @dataclass(frozen=True)
@@ -68,7 +127,7 @@ def _inputs(expr: str | None) -> Iterator[_Line]:
             yield _Line(text, number)
 
 
-def _each(fn, expr, fmt: Format) -> bool:
+def _each(fn, expr, fmt: str) -> bool:
     """Run every input, each reported on its own; True when all succeeded."""
     ok = True
     for line in _inputs(expr):
@@ -77,14 +136,14 @@ def _each(fn, expr, fmt: Format) -> bool:
     return ok
 
 
-def _fail(e: MatcalcError, line: _Line, fmt: Format) -> None:
-    if fmt == Format.json:
+def _fail(e: MatcalcError, line: _Line, fmt: str) -> None:
+    if fmt == "json":
         error = {"input": line.text, "error": {"message": e.message, "column": e.column}}
         if line.number is not None:
             error["line"] = line.number
         print(json.dumps(error, ensure_ascii=False))
     e.source = e.source or line.text
-    if fmt != Format.json or line.number is not None:  # a bad line of a batch is said on stderr too
+    if fmt != "json" or line.number is not None:  # a bad line of a batch is said on stderr too
         sys.stdout.flush()
         print(_report(e, line), file=sys.stderr)
 
@@ -98,7 +157,7 @@ def _report(e: MatcalcError, line: _Line) -> str:
     return "\n".join([f"line {line.number}{column}: {e.message}", *rendered[1:]])
 
 
-def _guarded(fn, line: _Line, fmt: Format) -> bool:
+def _guarded(fn, line: _Line, fmt: str) -> bool:
     """Run one input; a bad one is reported, never a traceback."""
     try:
         fn(line)
@@ -118,25 +177,24 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
     from . import diff
 
     tty = sys.stdout.isatty()
+    fmt = fmt.value
 
     def one(line: _Line):
         for i, w in enumerate(wrt or [None]):
             r = diff(line.text, wrt=w, kind=command, layout=layout.value, declare=declare or (),
                      steps=steps, all_steps=all_steps)
-            if fmt != Format.json and not tty and i == 0:
+            if fmt != "json" and not tty and i == 0:
                 _notes(r.notes, line)
-            if fmt == Format.json:
+            if fmt == "json":
                 print(json.dumps(r.to_json(), ensure_ascii=False))
-            elif fmt == Format.latex:
+            elif fmt == "latex":
                 print(r.latex if not (steps or all_steps) else _latex_steps(r))
-            elif fmt == Format.numpy:
-                print(r.numpy)
-            elif tty:
+            elif fmt == "text" and tty:
                 from .render import show_result
 
                 show_result(r)
-            else:
-                print(r.derivative)
+            else:  # text into a pipe, or numpy: one line; a trace goes to standard error
+                print(r.numpy if fmt == "numpy" else r.derivative)
                 if steps or all_steps:
                     from .printers.steps import steps_text
 
@@ -161,39 +219,51 @@ def _latex_steps(r) -> str:
     return steps_latex(r.trace)
 
 
-def _command(name: str, doc: str):
+def _command(name: str, short: str, doc: str, layout_help: str | None = None):
     def command(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.denominator,
                 format: FormatOpt = Format.text, steps: Steps = False, all_steps: AllSteps = False,
                 declare: Declare = None):
         _differentiate(name, expr, wrt, layout, format, steps, all_steps, declare)
 
-    command.__doc__ = doc
-    app.command(name)(command)
+    command.__doc__ = f"{doc}\n\n{EXPR_HELP}"
+    if layout_help:  # grad, jac and hess have one form each
+        command.__annotations__["layout"] = Annotated[Layout, typer.Option(
+            "--layout", "-l", metavar="LAYOUT", show_default=False, help=layout_help)]
+    app.command(name, short_help=short, epilog=SEE_MAN)(command)
 
 
-_command("diff", "Derivative of EXPR by --wrt, laid out as --layout says.")
-_command("grad", "Gradient of a scalar EXPR: the shape of the variable, in any layout.")
-_command("jac", "Jacobian ∂y/∂xᵀ (vec form when a matrix is involved), in any layout.")
-_command("hess", "Hessian of a scalar EXPR: n×n by a vector, pq×pq on vec(X) by a matrix.")
+_command("diff", "the derivative, laid out as --layout says", "The derivative of EXPR by the --wrt variable, laid out as --layout says.")
+_command("grad", "the gradient of a scalar expression", "The gradient of a scalar EXPR: the shape of the variable.",
+         "Accepted and ignored: a gradient has the shape of its variable.")
+_command("jac", "the Jacobian ∂f/∂xᵀ", "The Jacobian ∂f/∂xᵀ (m×n); ∂vec(F)/∂vec(X)ᵀ when a matrix is involved.",
+         "Accepted and ignored: the Jacobian is always ∂f/∂xᵀ.")
+_command("hess", "the Hessian of a scalar expression", "The Hessian of a scalar EXPR: n×n by a vector, pq×pq on vec(X) by a p×q matrix.",
+         "Accepted and ignored: the Hessian is always ∂²f/∂x∂xᵀ.")
 
 
-@app.command("check")
+@app.command("check", short_help="verify the derivative numerically on random inputs", epilog=SEE_MAN)
 def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.denominator,
               declare: Declare = None,
-              kind: Annotated[str, typer.Option("--kind", "-k", help="Which derivative: diff, grad, jac or hess.")] = "diff",
-              trials: Annotated[int, typer.Option("--trials", help="Random inputs to try.", min=1, max=100)] = 3,
-              format: FormatOpt = Format.text):
-    """Verify the derivative against central finite differences on random inputs."""
+              kind: Annotated[Kind, typer.Option("--kind", "-k", metavar="KIND", show_default=False,
+                                                 help="Which derivative to verify: diff (the default), grad, jac or hess.")] = Kind.diff,
+              trials: Annotated[int, typer.Option("--trials", metavar="N", show_default=False,
+                                                  help="How many random inputs to try, 1 to 100 (default 3).")] = 3,
+              format: ReportFormatOpt = ReportFormat.text):
+    """Verify the derivative of EXPR against central finite differences on random inputs.
+
+    Exits 0 only when every input agrees. EXPR is a matrix expression, such as "x' A x"; when it is - or left out, every line of standard input is one.
+    """
     from .check import check
 
-    if kind not in ("diff", "grad", "jac", "hess"):
-        raise typer.BadParameter("must be diff, grad, jac or hess", param_hint="--kind")
+    if not 1 <= trials <= 100:
+        raise typer.BadParameter(f"{trials} is not from 1 to 100", param_hint="'--trials'")
+    fmt = format.value
     results = []
 
     def one(line: _Line):
         for w in wrt or [None]:
-            report = check(line.text, wrt=w, kind=kind, layout=layout.value, declare=declare or (), trials=trials)
-            if format == Format.json:
+            report = check(line.text, wrt=w, kind=kind.value, layout=layout.value, declare=declare or (), trials=trials)
+            if fmt == "json":
                 print(json.dumps(report, ensure_ascii=False))
             else:
                 verdict = "agrees" if report["ok"] else "DISAGREES"
@@ -203,20 +273,26 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
             if not report["ok"]:
                 raise MatcalcError("the derivative disagrees with finite differences")
 
-    ok = _each(one, expr, format)
+    ok = _each(one, expr, fmt)
     raise typer.Exit(0 if ok and all(results) else 1)
 
 
-@app.command("shapes")
-def shapes_cmd(expr: Expr = None, declare: Declare = None, format: FormatOpt = Format.text):
-    """Inferred shape of every name and subexpression."""
+@app.command("shapes", short_help="the inferred shape of every name and subexpression", epilog=SEE_MAN)
+def shapes_cmd(expr: Expr = None, declare: Declare = None,
+               format: ReportFormatOpt = ReportFormat.text):
+    """The inferred shape of every name and subexpression of EXPR.
+
+    EXPR is a matrix expression, such as "x' A x"; when it is - or left out, every line of standard input is one.
+    """
     from .report import shapes_report
+
+    fmt = format.value
 
     def one(line: _Line):
         report = shapes_report(line.text, declare or ())
-        if format != Format.json:
+        if fmt != "json":
             _notes(report.get("notes", []), line)
-        if format == Format.json:
+        if fmt == "json":
             print(json.dumps(report, ensure_ascii=False))
         elif sys.stdout.isatty():
             from .render import show_shapes
@@ -228,7 +304,7 @@ def shapes_cmd(expr: Expr = None, declare: Declare = None, format: FormatOpt = F
             for s in report["subexpressions"]:
                 print(f"{s['expression']}: {_shape_text(s['shape'])}")
 
-    raise typer.Exit(0 if _each(one, expr, format) else 1)
+    raise typer.Exit(0 if _each(one, expr, fmt) else 1)
 
 
 def _shape_text(dims: list) -> str:
@@ -237,15 +313,15 @@ def _shape_text(dims: list) -> str:
     return str(dims[0]) if len(dims) == 1 else f"{dims[0]} x {dims[1]}"
 
 
-@app.command("rules")
-def rules_cmd(format: FormatOpt = Format.text):
-    """The identities matcalc knows, each verified by the test suite."""
+@app.command("rules", short_help="the rules and identities, each with a checked example", epilog=SEE_MAN)
+def rules_cmd(format: RulesFormatOpt = RulesFormat.text):
+    """The rules and identities matcalc applies, each with a worked example the test suite checks."""
     from .report import rules_table
 
     table = rules_table()
-    if format == Format.json:
+    if format.value == "json":
         print(json.dumps(table, ensure_ascii=False))
-    elif format == Format.latex:
+    elif format.value == "latex":
         from .report import rules_latex
 
         print(rules_latex(table))
@@ -261,7 +337,8 @@ def rules_cmd(format: FormatOpt = Format.text):
 
 
 def main():
-    """The command; a closed output pipe (matcalc ... | head -1) ends it quietly."""
+    """The command; a closed output pipe (matcalc ... | head -1) ends it quietly, and so
+    does Ctrl-C, with status 130 as for any command a signal stopped."""
     try:
         try:
             app()
@@ -270,3 +347,5 @@ def main():
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -42,6 +42,13 @@ class MatcalcError(Exception):
         where = f" at column {self.column}" if f"column {self.column}" not in self.message else ""
         return f"error: {self.message}{where}\n  {self.source}\n  {caret}"
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython and Jupyter show for this error instead of a traceback."""
+        return self.render().splitlines()
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(self.render())
+
 
 class ShapeError(MatcalcError):
     """Shapes that do not fit; raised by constructors (shapes.py reports them first)."""

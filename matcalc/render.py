@@ -1,7 +1,8 @@
 """Rich renderables for a terminal: the result panel, the steps, shapes and rules tables.
 
 Only this module imports rich, and only when standard output is a terminal. The steps
-table prints the Result's own trace, so a terminal never derives the trace twice.
+table prints the Result's own trace, so a terminal never derives the trace twice; the
+panel says what the result is from Result.head, never from the flags.
 """
 from __future__ import annotations
 
@@ -29,11 +30,17 @@ def show_result(r, console: Console | None = None) -> None:
     for note in r.notes:
         body.add_row("note", Text(note, style="yellow"))
     body.add_row("result", Text(to_text_where(d.result, unicode=True), style="bold"))
-    body.add_row("shape", Text(f"{_shape(r.shape)}  ({r.kind}, {r.layout} layout"
-                               f"{', vec form ∂vec(F)/∂vec(X)ᵀ' if d.vec_form else ''})"))
-    console.print(Panel(body, title=f"∂/∂{r.wrt}", title_align="left", expand=False))
+    body.add_row("shape", Text(f"{_shape(r.shape)}  ({_what(r.head)})"))
+    console.print(Panel(body, title=r.head.text, title_align="left", expand=False))
     if r.trace is not None and r.trace.steps:
         console.print(steps_table(r.trace))
+
+
+def _what(head) -> str:
+    """What the result is, read from the result ("gradient, shape of x", "Jacobian",
+    "vec form"); a layout is named only where it transposed the result. The panel's
+    title is its left-hand side, ∂f/∂xᵀ."""
+    return ", ".join(w for w in (head.name, head.note, head.shape_of) if w)
 
 
 def steps_table(trace) -> Table:

@@ -22,19 +22,42 @@ def _shown(show, *args) -> str:
     return console.export_text()
 
 
-def test_the_result_panel_states_input_shapes_result_and_layout():
+def test_the_result_panel_states_input_shapes_result_and_what_it_is():
     text = _shown(show_result, diff("1/N ||X W - y||^2", wrt="W", kind="grad"))
-    assert "∂/∂W" in text
+    assert "─ ∂f/∂W ─" in text
     assert "input   ||X W - y||^2/N" in text
     assert "N: scalar, X: n × m, W: m, y: n" in text
     assert "result  2/N Xᵀ (X W - y)" in text
-    assert "m  (gradient, denominator layout)" in text
+    assert "m  (gradient, shape of W)" in text
+    assert "layout" not in text
     assert "steps" not in text  # no trace was asked for
 
 
 def test_the_panel_names_the_vec_form():
     text = _shown(show_result, diff("A X B", wrt="X", kind="jac"))
-    assert "vec form ∂vec(F)/∂vec(X)ᵀ" in text
+    assert "─ ∂vec(F)/∂vec(X)ᵀ ─" in text
+    assert "n*q × m*p  (vec form)" in text
+
+
+def test_the_panel_says_what_the_result_is_not_what_the_flag_was():
+    """A Jacobian is never "denominator layout" for the flag's default; the layout is
+    named only where it transposed the result (diff of a vector by a vector)."""
+    jacobian = _shown(show_result, diff("A x", wrt="x", kind="jac"))
+    assert "─ ∂f/∂xᵀ ─" in jacobian and "n × m  (Jacobian)" in jacobian
+    assert "denominator" not in jacobian
+    transposed = _shown(show_result, diff("A x", wrt="x"))
+    assert "─ ∂fᵀ/∂x ─" in transposed
+    assert "m × n  (Jacobian transposed, denominator layout)" in transposed
+    gradient = _shown(show_result, diff("x' A x", wrt="x", layout="numerator", kind="grad"))
+    assert "(gradient, shape of x)" in gradient and "numerator" not in gradient
+    row = _shown(show_result, diff("x' A x", wrt="x", layout="numerator"))
+    assert "─ ∂f/∂xᵀ ─" in row and "1 × n  (gradient transposed, numerator layout)" in row
+
+
+def test_the_hessian_panel_is_titled_as_a_second_derivative():
+    assert "─ ∂²f/∂x∂xᵀ ─" in _shown(show_result, diff("x' A x", wrt="x", kind="hess"))
+    by_matrix = _shown(show_result, diff("tr(X' A X)", wrt="X", kind="hess"))
+    assert "─ ∂²f/∂vec(X)∂vec(X)ᵀ ─" in by_matrix and "(Hessian, vec form)" in by_matrix
 
 
 def test_the_steps_table_prints_the_seed_trace_in_unicode():
