@@ -1,17 +1,18 @@
-"""Text -> syntax tree: the Lark grammar in grammar/matcalc.lark and one Transformer.
+"""Text -> syntax tree: the grammar in grammar/matcalc.lark and one Transformer.
 
 The syntax tree (Syntax, Decl, Definition, Parsed) is untyped and keeps columns for
-error carets; shapes.py turns it into typed IR. Only this module imports lark.
+error carets; shapes.py turns it into typed IR. The parser runs on tables that Lark
+generates from the grammar at build time (tools/gen_parser.py, lalr.py): no lark here.
 """
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
-from importlib import resources
-from pathlib import Path
 
+from ._parse_table import TABLES
 from .ir import MatcalcError
+from .lalr import Parser, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 # Other spellings of functions, accepted on input and never printed (SPEC §1).
 ALIASES = {"trace": "tr", "ln": "log", "norm": "norm2"}
@@ -52,14 +53,6 @@ class Parsed:
     defs: tuple[Definition, ...] = ()
 
 
-def _grammar_text() -> str:
-    packaged = resources.files("matcalc") / "grammar" / "matcalc.lark"
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    repo = Path(__file__).resolve().parent.parent / "grammar" / "matcalc.lark"
-    return repo.read_text(encoding="utf-8")
-
-
 _OPERAND_END = {"NAME", "NUMBER", "RPAR", "RBRACE", "QUOTE", "RNORM", "NORM_SUB", "T", "INT", "SUPERSCRIPT"}
 MAX_DIGITS = 300  # numbers are exact fractions: 1e99999999 would be a hundred-million-digit integer
 
@@ -76,8 +69,6 @@ class _NormBars:
     always_accept = ("NORMBAR",)
 
     def process(self, stream):
-        from lark import Token
-
         stack, prev, last = [], None, None
         for tok in stream:
             if tok.type == "NUMBER" and last is not None and last.end_pos == tok.start_pos:
@@ -103,18 +94,8 @@ class _NormBars:
 
 
 @functools.lru_cache(maxsize=1)
-def _parser():
-    from lark import Lark
-
-    return Lark(
-        _grammar_text(),
-        parser="lalr",
-        start=["start", "decls"],
-        postlex=_NormBars(),
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=True,
-    )
+def _parser() -> Parser:
+    return Parser(TABLES, postlex=_NormBars())
 
 
 def parse(text: str) -> Parsed:
@@ -171,8 +152,6 @@ UNSUPPORTED_PROPERTIES = {"positive", "definite", "spd", "psd", "diagonal", "ort
 
 
 def _parse(text: str, start: str):
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
     if len(text) > MAX_LENGTH:
         raise MatcalcError(f"input too long ({len(text)} characters, at most {MAX_LENGTH})", 1)
     if not text.strip():
@@ -181,8 +160,6 @@ def _parse(text: str, start: str):
         return _parser().parse(text, start=start)
     except UnexpectedCharacters as e:
         raise MatcalcError(f"unexpected character {text[e.pos_in_stream]!r}", e.column) from None
-    except UnexpectedEOF:
-        raise MatcalcError("unexpected end of input", len(text) + 1) from None
     except UnexpectedToken as e:
         if e.token.type == "$END":
             raise MatcalcError("unexpected end of input", len(text) + 1) from None
@@ -192,7 +169,7 @@ def _parse(text: str, start: str):
         if fn:
             raise MatcalcError(f"{fn} needs its argument in parentheses: {fn}(...)", e.column) from None
         raise MatcalcError(f"unexpected {e.token.value!r}", e.column) from None
-    except UnexpectedInput as e:  # pragma: no cover - lark's other parse errors
+    except UnexpectedInput as e:  # pragma: no cover - the parser's other errors
         raise MatcalcError("cannot parse the expression", getattr(e, "column", 1)) from None
 
 
@@ -203,7 +180,7 @@ def _function_before(text: str, column: int) -> str | None:
     m = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s+$", text[:column - 1])
     if not m:
         return None
-    pattern = _parser().get_terminal("FUNC").pattern.to_regexp()
+    pattern = _parser().terminal_pattern("FUNC")
     return m.group(1) if re.fullmatch(pattern, m.group(1)) else None
 
 
@@ -233,8 +210,6 @@ class _Build:
         return self._visit(tree)
 
     def _visit(self, node):
-        from lark import Tree
-
         if not isinstance(node, Tree):
             return node
         # Iterative post-order so deep input cannot exhaust the Python stack.
