@@ -24,6 +24,7 @@ from pathlib import Path
 
 SIZES = (1, 2, 4, 8, 16, 32, 64)
 STARTUP_EXPR = ["diff", "x' A x", "--wrt", "x"]
+ANCHOR_APP = Path(__file__).resolve().parent / "anchor_app.py"  # a bare typer app, two commands
 
 
 # ---------------------------------------------------------------- start-up
@@ -77,6 +78,38 @@ def bench_startup(runs: int) -> None:
         print(f"{label:<48} {median:>10.1f} {min(times):>8.1f} {max(times):>8.1f}  {out[:40]}")
     if not script:
         print("(no `matcalc` command found beside this python or on PATH)")
+    print()
+
+
+def bench_anchor(runs: int) -> None:
+    """matcalc's start-up as a ratio to a bare typer app's: interleaved runs, output
+    into a pipe, medians (issue 11 asks for at most 1.0)."""
+    script = matcalc_command()
+    if not script:
+        print("Start-up vs anchor: no `matcalc` command found beside this python or on PATH\n")
+        return
+    rows = {"typer app, two commands (bench/anchor_app.py)": [sys.executable, str(ANCHOR_APP), *STARTUP_EXPR],
+            "matcalc " + " ".join(repr(a) if " " in a else a for a in STARTUP_EXPR): script + STARTUP_EXPR}
+    env = dict(os.environ, NO_COLOR="1")
+    times: dict[str, list[float]] = {label: [] for label in rows}
+    try:
+        for argv in rows.values():  # warm caches
+            subprocess.run(argv, capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=120, check=True)
+        for _ in range(runs):
+            for label, argv in rows.items():
+                start = time.perf_counter()
+                subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                               stdin=subprocess.DEVNULL, timeout=120, check=True)
+                times[label].append((time.perf_counter() - start) * 1000)
+    except (OSError, subprocess.SubprocessError) as e:
+        print(f"Start-up vs anchor: failed: {e}\n")
+        return
+    medians = [statistics.median(t) for t in times.values()]
+    print(f"Start-up vs anchor: median of {runs} interleaved runs each, output into a pipe")
+    print(f"{'command':<48} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
+    for (label, t), median in zip(times.items(), medians):
+        print(f"{label:<48} {median:>10.1f} {min(t):>8.1f} {max(t):>8.1f}")
+    print(f"{'start-up ratio matcalc / typer app':<48} {medians[1] / medians[0]:>10.2f}   (target <= 1.0)")
     print()
 
 
@@ -196,6 +229,8 @@ def bench_scaling(families: list[str], sizes: list[int], timeout: float, show: b
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=10, help="start-up runs per command (10)")
+    p.add_argument("--anchor-runs", type=int, default=20,
+                   help="interleaved runs of matcalc and the anchor typer app (20)")
     p.add_argument("--sizes", default=",".join(map(str, SIZES)),
                    help="comma-separated sizes for the scaling part (1,2,...,64)")
     p.add_argument("--family", action="append", choices=sorted(FAMILIES),
@@ -209,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     if not args.skip_startup:
+        bench_anchor(args.anchor_runs)
         bench_startup(args.runs)
     if not args.skip_scaling:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
