@@ -8,6 +8,7 @@ Then Result._repr_latex_, a MatcalcError in IPython, and diff()'s wrt list and k
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -244,3 +245,30 @@ def test_kind_takes_the_names_results_print(name, command):
 def test_an_unknown_kind_is_named():
     with pytest.raises(ValueError, match="kind must be one of diff, grad, jac, hess"):
         diff("x' x", wrt="x", kind="laplacian")
+
+
+# ---------------------------------------------------------------- help, man page and README agree
+
+def _options(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", text))
+
+
+def test_the_man_page_and_readme_describe_every_option_and_no_other():
+    with open(os.path.join(ROOT, "man", "matcalc.1"), encoding="utf-8") as f:
+        man = _options(f.read().replace("\\-", "-"))
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = _options(f.read())
+    helped = set().union(*(_options(help_text(*c)) for c in [[], *([c] for c in COMMANDS)]))
+    assert helped <= man, f"not in the man page: {helped - man}"
+    assert helped <= readme, f"not in the README: {helped - readme}"
+    assert man <= helped, f"the man page names options that do not exist: {man - helped}"
+    assert readme <= helped, f"the README names options that do not exist: {readme - helped}"
+
+
+@pytest.mark.skipif(not shutil.which("groff"), reason="groff is not installed")
+def test_the_man_page_formats_without_warnings():
+    p = subprocess.run(["groff", "-man", "-ww", "-Tutf8", "-z", os.path.join(ROOT, "man", "matcalc.1")],
+                       capture_output=True, text=True)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
