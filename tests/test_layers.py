@@ -26,7 +26,7 @@ LAYERS = [
     ["__main__"],
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
-THIRD_PARTY = {"lark": {"parse"}, "typer": {"cli"}, "rich": {"render"}, "numpy": {"check"}, "sympy": set()}
+THIRD_PARTY = {"lark": set(), "typer": {"cli"}, "rich": {"render"}, "numpy": {"check"}, "sympy": set()}
 
 
 def _modules():
