@@ -417,7 +417,7 @@ class _Reader:
             self.i += 1
             if kind == "‖":
                 return self.norm(t)
-            self.put("abs(" if kind == "|" else "(", t.col)
+            self.put({"|": "det(" if self.bars_a_matrix() else "abs("}.get(kind, "("), t.col)
             self.put(")", self.enclosed(t).col)
             return 1
         if t.kind == "{":
@@ -473,8 +473,12 @@ class _Reader:
         name = t.text
         if name in GREEK:
             self.i += 1
-            nxt = self.peek()  # σ(z) is the sigmoid; "\sigma \left(" with a space, a product
-            if name == "sigma" and _opening(nxt) == "(" and nxt.col - 1 == t.end:
+            nxt = self.peek()  # σ(z) is the sigmoid, σ \cdot (z) a product; σ (z) could be either
+            if name == "sigma" and _opening(nxt) == "(":
+                if nxt.col - 1 != t.end and not _is(self.toks[self.i - 1] if self.i else None, "cmd", "!") \
+                        and not re.fullmatch(r"(\\!)*", self.text[t.end:nxt.col - 1]):
+                    raise self.error("\\sigma before a parenthesis is ambiguous: write \\sigma(z) for the "
+                                     "sigmoid or \\sigma \\cdot (z) for a product", t.col)
                 return self.apply("sigmoid", t)
             return self.name([(GREEK[name], t.col)])
         if name in FUNCTIONS:
@@ -571,6 +575,20 @@ class _Reader:
         self.put(")", col)
         return 1
 
+    def bars_a_matrix(self) -> bool:
+        """|A|, |\Sigma|: bars around one uppercase name are a determinant in papers;
+        around anything else, an absolute value."""
+        inside = self.toks[self.i:self.i + 4]
+        names = [t for t in inside[:3] if t.kind in ("cmd", "char") and t.text not in FONTS]
+        first = names[0] if names else None
+        closing = next((k for k, t in enumerate(inside) if _opening(t) == "|" or t.kind == "bar"), None)
+        if first is None or closing is None or closing > 3:
+            return False
+        word = first.text
+        return (word[:1].isupper() and word.isalpha() and (len(word) == 1 or word in GREEK)) \
+            and all(t.kind in ("cmd", "char", "{", "}") and (t.text in FONTS or t is first or t.kind in "{}")
+                    for t in inside[:closing])
+
     def apply(self, fn: str, t: Tok) -> int:
         """fn applied to (...), to {...}, or without parentheses to the next operand:
         \\log x, \\det S^{-1}, \\operatorname{tr} A. \\log\\det S and \\log|S| are logdet."""
@@ -578,6 +596,11 @@ class _Reader:
         if _is(self.peek(), "char", "^"):  # \sin^2 x
             caret = self.take()
             power = (*self.arg(caret), caret)
+            if self.signature(*power[:2]) == ("-", "1"):  # \sin^{-1} x is arcsin x, not 1/sin x
+                if fn not in ("sin", "cos", "tan"):
+                    raise self.error(f"{self.text[t.col - 1:t.end]}^{{-1}} is ambiguous: write the inverse "
+                                     f"function by name, or 1/{fn}(...) for the reciprocal", t.col)
+                fn, power = "arc" + fn, None
         nxt = self.peek()
         if fn == "log" and _is(nxt, "cmd", "det"):
             fn, self.i = "logdet", self.i + 1
@@ -687,7 +710,8 @@ class _Reader:
         """^\\top, ^T, ^{\\intercal}: transpose; ^{-\\top}: inverse transpose; ^{\\circ k}:
         entrywise power; anything else is a power."""
         sig = self.signature(a, b)
-        if _layer_index(sig) and self.out and re.search(r"[A-Za-z0-9_]$", self.out[-1][0]):
+        tail = "".join(text for text, _ in self.out[-4:])
+        if _layer_index(sig) and re.search(r"(?<![A-Za-z0-9_.])[A-Za-z][A-Za-z0-9_]*$", tail):
             index = sig[1]  # W^{(2)}, x^{[i]}: a layer or sample index, part of the name
             self.put(index if index.isdigit() else "_" + index, caret.col)
         elif sig in TRANSPOSES:

@@ -83,7 +83,14 @@ def test_malformed_input_is_refused_at_its_column(text, message, column):
     (r"\mathrm{A} \cdot \mathbf{x}_{i}", "A x_i"),
     (r"\mathbf{W}^{(2)} \tanh(\mathbf{W}^{(1)} \mathbf{x})", "W2 tanh(W1 x)"),   # layer indices
     (r"\mathbf{x}^{(i)} - \mathbf{x}^{[j]}", "x_i - x_j"),
+    (r"2^{(3)} \mathbf{x}", "8 x"),                                                # a number has no layer
+    (r"\log|\Sigma| + |A| + |\mathbf{x}|' y", "logdet(Sigma) + det(A) + abs(x)' y"),  # |Σ| is a determinant
+    (r"\log(|\Sigma|)", "log(det(Sigma))"),
+    (r"\sin^{-1}(x) + \cos^{-1} x", "arcsin(x) + arccos(x)"),
+    (r"\sigma\!\left(\mathbf{w}^\top \mathbf{x}\right)", "sigmoid(w' x)"),
+    (r"\sigma \cdot (x + y)", "sigma (x + y)"),
 ])
+
 def test_latex_pasted_from_a_paper_reads_as_its_plain_form(pasted, plain):
     assert same(pasted, plain)
 
@@ -103,3 +110,12 @@ def test_latex_that_matcalc_prints_reads_back(plain):
 
     e = analyze(plain).expr
     assert analyze(to_latex(e)).expr is e
+
+
+@pytest.mark.parametrize("pasted, construct", [
+    (r"\sigma (\mathbf{w}^\top \mathbf{x})", "before a parenthesis is ambiguous"),
+    (r"\log^{-1} x", "ambiguous"),
+])
+def test_ambiguous_latex_is_refused(pasted, construct):
+    with pytest.raises(MatcalcError, match=construct):
+        analyze(pasted)

@@ -27,6 +27,16 @@ def _size_subscript(shape) -> str:
     return f"_{{{r}}}" if c == 1 else rf"_{{{r} \times {c}}}"
 
 
+def _juxtapose(words: list[str]) -> str:
+    """Factors side by side; σ before a parenthesis takes a \cdot, since σ(z) reads as
+    the sigmoid."""
+    out = ""
+    for i, word in enumerate(words):
+        sep = r" \cdot " if i and out.endswith(r"\sigma") and word.startswith(r"\left(") else " "
+        out += (sep if i else "") + word
+    return out
+
+
 def to_latex(e: ir.Expr) -> str:
     defs = definitions(e)
     p = LatexPrinter(unsized_identities(e, *(r.a for r in defs)))
@@ -89,7 +99,7 @@ class LatexPrinter(Printer):
         bottom += [self.wrap(self.visit(b) if k == 1 else self.power(b, k), POSTFIX) for b, k in den]
         words = [rf"\frac{{{' '.join(top) or '1'}}}{{{' '.join(bottom)}}}"] if bottom else top
         words += [self.show(f, POSTFIX) for f in chain]
-        text = " ".join(words) or "1"
+        text = _juxtapose(words) or "1"
         return ("-" + text, UNARY) if c < 0 else (text, PRODUCT)
 
     def _power(self, base: str, k) -> str:
