@@ -28,7 +28,7 @@ def _size_subscript(shape) -> str:
 
 
 def _juxtapose(words: list[str]) -> str:
-    """Factors side by side; σ before a parenthesis takes a \cdot, since σ(z) reads as
+    """Factors side by side; σ before a parenthesis takes a cdot, since σ(z) reads as
     the sigmoid."""
     out = ""
     for i, word in enumerate(words):
