@@ -576,7 +576,7 @@ class _Reader:
         return 1
 
     def bars_a_matrix(self) -> bool:
-        """|A|, |\Sigma|: bars around one uppercase name are a determinant in papers;
+        """|A|, |Σ|: bars around one uppercase name are a determinant in papers;
         around anything else, an absolute value."""
         inside = self.toks[self.i:self.i + 4]
         names = [t for t in inside[:3] if t.kind in ("cmd", "char") and t.text not in FONTS]
