@@ -183,7 +183,8 @@ def _diff(expr, wrt, kind, layout, declare, steps, all_steps) -> Result:
     from .printers.numpy import to_numpy
     from .printers.text import to_text_where
 
-    typed = analyze(expr, declare)
+    scalar = kind in ("grad", "hess")  # a constraint on the typing; the variable stays no scalar
+    typed = analyze(expr, declare, scalar=scalar, keep=wrt if scalar else None)
     try:
         d = derive.derive(typed, wrt, kind, layout, steps or all_steps)
         numpy_code = to_numpy(d.result, typed.names)

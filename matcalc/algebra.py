@@ -311,6 +311,8 @@ def hadpow(a: Expr, k) -> Expr:
     k = Fraction(k)
     if a.shape == SCALAR:
         return power(a, k)
+    if isinstance(a, Zero) and k < 0:
+        raise ShapeError("division by zero")
     if k == 0:
         return ones(a.shape)
     if k == 1 or isinstance(a, Ones):

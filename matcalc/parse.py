@@ -77,6 +77,9 @@ class _NormBars:
                 if tok.value.startswith(".") and last.type in _OPERAND_END:  # x.2: neither a number nor an operator
                     raise MatcalcError(f"malformed number {tok.value!r} right after {last.value!r}: "
                                        f"write 0{tok.value} with a space before it", tok.column)
+            if tok.type == "NAME" and tok.value in ("e", "E") and last is not None and last.type == "NUMBER" \
+                    and last.end_pos == tok.start_pos:  # 2e, 1e+: an exponent with no digits
+                raise MatcalcError(f"malformed number {last.value + tok.value!r}", last.column)
             last = tok
             if tok.type == "NORMBAR":
                 if stack and stack[-1] == "norm" and prev in _OPERAND_END:

@@ -111,7 +111,7 @@ SQUARE_ARGUMENT = {"det", "logdet", "inv", "tr"}
 
 # How far each kind is from a spelling's default: a vector is the next reading of a scalar.
 GRADE = {
-    "matrix": {"matrix": 0},  # an uppercase name is never read as a scalar unless forced (1/N)
+    "matrix": {"matrix": 0, "scalar": 2},  # the last resort: N in -N/2 logdet(Σ)
     "vector": {"vector": 0, "scalar": 1, "matrix": 2},
     "scalar": {"scalar": 0, "vector": 1, "matrix": 2},
 }
@@ -125,11 +125,12 @@ class _Candidate:
     shapes: tuple  # the names' resolved shapes: equal for two readings that are one typing
 
 
-def choose_typing(parsed: Parsed, decls: dict[str, Decl], probe, attempt) -> tuple:
+def choose_typing(parsed: Parsed, decls: dict[str, Decl], probe, attempt, keep: str | None = None) -> tuple:
     """The typing that departs least from the spelling defaults, weakest names first; two
     equally good typings are a question for the user, never a guess. `probe` is a typer
     that has found the forced kinds; `attempt(kinds)` types the input with those kinds
-    for the free names, or raises MatcalcError. Returns the typer chosen and its notes."""
+    for the free names, or raises MatcalcError; `keep` is a name never made a scalar to
+    fit (the variable of a gradient). Returns the typer chosen and its notes."""
     defined = {d.name for d in parsed.defs}
     free = [n for n in dict.fromkeys(node.args[0] for node in syntax_nodes(parsed) if node.kind == "name")
             if n not in ("I", "𝟙") and n not in defined and n not in probe.forced and n not in decls]
@@ -151,7 +152,7 @@ def choose_typing(parsed: Parsed, decls: dict[str, Decl], probe, attempt) -> tup
     for depth in (1, 2):
         if found and min(c.cost for c in found.values())[:3] == (0, 0, 0):
             break
-        for kinds in _departures(free, base, transposed, depth):
+        for kinds in _departures(free, base, transposed | {keep}, depth):
             run(kinds)
     if not found:
         raise failure

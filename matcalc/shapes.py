@@ -21,8 +21,6 @@ from .readings import SQUARE_ARGUMENT, choose_typing, default_kind, surprises, s
 FRESH_NAMES = ["n", "m", "p", "q", "r", "s", "k", "l", "d", "t", "u", "v", "w"]
 
 
-
-
 @dataclass
 class Typed:
     """The typed input: its IR, its names and definitions, each subexpression's IR."""
@@ -572,8 +570,6 @@ class _Typer:
         return names
 
 
-
-
 # Functions people reach for that matcalc does not have; suggesting the entrywise
 # namesake (exp for expm) would invite a misreading.
 NOT_IN_THE_LANGUAGE = {
@@ -619,28 +615,32 @@ def _check_definitions(parsed: Parsed, decls: dict):
         defined.add(d.name)
 
 
-def type_input(parsed: Parsed, decls: tuple[Decl, ...] = (), source: str = "") -> Typed:
-    """Typecheck a parsed input against its declarations and build its IR."""
+def type_input(parsed: Parsed, decls: tuple[Decl, ...] = (), source: str = "", scalar: bool = False,
+               keep: str | None = None) -> Typed:
+    """Typecheck a parsed input against its declarations and build its IR. `scalar` asks
+    for a scalar expression (a gradient or Hessian), a constraint like any operator's;
+    `keep` (its variable) is then never made a scalar to fit."""
     _unknown_calls(parsed)
     declared = _declarations((*decls, *parsed.decls))
     _check_definitions(parsed, declared)
     probe = _Typer(parsed, declared, source)
     for e in (*(d.expr for d in parsed.defs), parsed.expr):
         probe._kind_forcing(e)
-    t, notes = choose_typing(parsed, declared, probe, lambda kinds: _attempt(parsed, declared, source, kinds))
+    try:
+        t, notes = choose_typing(parsed, declared, probe,
+                                 lambda kinds: _attempt(parsed, declared, source, kinds, scalar), keep)
+    except MatcalcError:
+        if not scalar:
+            raise
+        t, _ = choose_typing(parsed, declared, probe, lambda kinds: _attempt(parsed, declared, source, kinds))
+        shape = t.show(t.shapes[id(parsed.expr)])
+        raise MatcalcError(f"a gradient or Hessian needs a scalar expression, and this one is {shape}", 1) from None
     typed = _Builder(t).build()
     used = {node.args[0] for node in syntax_nodes(parsed) if node.kind == "name"}
     typed.notes = notes + surprises(parsed, typed, used, FUNCTIONS) + [
-        f"{name}: declared but not used in the expression" for name in declared if name not in used]
+        f"{name}: declared but not used in the expression" for name in declared if name not in used] + [
+        f"{d.name}: defined but not used in the expression" for d in parsed.defs if d.name not in used]
     return typed
-
-
-
-
-
-
-
-
 
 
 def _declarations(decls) -> dict[str, Decl]:
@@ -662,7 +662,8 @@ def _declarations(decls) -> dict[str, Decl]:
     return out
 
 
-def _attempt(parsed: Parsed, decls: dict[str, Decl], source: str, kinds: dict[str, str]) -> _Typer:
+def _attempt(parsed: Parsed, decls: dict[str, Decl], source: str, kinds: dict[str, str],
+             scalar: bool = False) -> _Typer:
     """Pass 1 with the given kinds for undeclared names; a MatcalcError if they do not fit."""
     t = _Typer(parsed, decls, source, kinds)
     for d in parsed.defs:
@@ -671,7 +672,9 @@ def _attempt(parsed: Parsed, decls: dict[str, Decl], source: str, kinds: dict[st
     for d in parsed.defs:
         t.shape_of(d.expr)
         t.defs[d.name] = d.expr
-    t.shape_of(parsed.expr)
+    shape = t.shape_of(parsed.expr)
+    if scalar and not t.is_scalar(shape):
+        raise MatcalcError(f"a gradient or Hessian needs a scalar expression, and this one is {t.show(shape)}", 1)
     for name, s in t.name_shapes.items():
         kind = t.forced.get(name) or kinds.get(name) or default_kind(name)
         if kind != "scalar" and name not in decls and t.is_scalar(s):
@@ -682,32 +685,6 @@ def _attempt(parsed: Parsed, decls: dict[str, Decl], source: str, kinds: dict[st
         if decls[name].symmetric:
             t.square(t.name_shapes[name], f"symmetric {name}", decls[name].column)
     return t
-
-
-# -- choosing a typing: defaults are preferences, given up weakest first (SPEC §2) ----------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 class _Builder:
@@ -771,7 +748,7 @@ class _Builder:
         return self.typed.names[name]
 
 
-def analyze(expr: str, declare: Iterable[str] | str = ()):
+def analyze(expr: str, declare: Iterable[str] | str = (), scalar: bool = False, keep: str | None = None):
     """Parse and type an input: the Typed IR of shapes.py (errors carry the source)."""
     if isinstance(declare, str):
         declare = [declare]
@@ -783,7 +760,7 @@ def analyze(expr: str, declare: Iterable[str] | str = ()):
             e.source = e.source or d
             raise
     try:
-        return type_input(parse.parse(expr), tuple(decls), expr)
+        return type_input(parse.parse(expr), tuple(decls), expr, scalar, keep)
     except MatcalcError as e:
         e.source = e.source or expr
         raise

@@ -372,8 +372,9 @@ def _factor_scalars(e: ir.Add) -> ir.Expr:
 # -- definitions -----------------------------------------------------------------------------
 
 def fold_definitions(e: ir.Expr, defs: dict[str, ir.Ref]) -> ir.Expr:
-    """Write h wherever a result holds the body of the user's definition h."""
-    bodies = {r.a: r for r in defs.values()}
+    """Write h wherever a result holds the body of the user's definition h; a name or a
+    number defined under another name is not renamed (k = 2 does not make 2 x read k x)."""
+    bodies = {r.a: r for r in defs.values() if not isinstance(r.a, ir.LEAVES)}
     if not bodies:
         return e
     return rewrite(e, lambda old, new: old if isinstance(old, ir.Ref) else bodies.get(old) or bodies.get(new, new))

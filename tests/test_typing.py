@@ -55,10 +55,22 @@ def test_a_forced_kind_is_said_too(text, note):
     assert note in shapes_of(text)[1]
 
 
-@pytest.mark.parametrize("text", ["A^0.5 x", "Sigma^(-1/2) x", "x' A x + sum(x - 1)"])
-def test_an_uppercase_name_is_not_read_as_a_scalar_to_make_an_input_fit(text):
-    with pytest.raises(MatcalcError):
-        analyze(text)
+@pytest.mark.parametrize("text, note", [
+    ("A^0.5 x", "A: taken as a scalar, not a matrix"),
+    ("-N/2 logdet(Sigma) - 1/2 tr(Sigma^-1 S)", "N: taken as a scalar, not a matrix"),
+])
+def test_an_uppercase_name_is_a_scalar_only_as_the_last_resort_and_says_so(text, note):
+    assert any(n.startswith(note) for n in shapes_of(text)[1])
+
+
+def test_a_gradient_asks_for_a_scalar_and_the_typing_obeys():
+    """N of the Gaussian is a count: the scalar reading is the one that gives a gradient."""
+    from matcalc import grad
+
+    r = grad(r"-\frac{N}{2}\log|\Sigma| - \frac12 (x-\mu)^\top\Sigma^{-1}(x-\mu)", wrt="Sigma")
+    assert r.variables["N"]["shape"] == [] and r.variables["x"]["shape"] == ["n"]
+    with pytest.raises(MatcalcError, match="needs a scalar expression, and this one is n×1"):
+        grad("x - mu", wrt="x")
 
 
 def test_a_note_says_what_was_given_up_and_why():
