@@ -62,6 +62,8 @@ def test_a_form_means_what_its_plain_spelling_means(written, meaning):
     ("x $ y", "unexpected character '$'", 3),
     ("", "empty expression", 1),
     ("sum(x.2)", "malformed number '.2' right after 'x'", 6),
+    ("2e x' x", "malformed number '2e'", 1),
+    ("1e+ x' x", "malformed number '1e'", 1),
 ])
 def test_malformed_input_is_refused_at_its_column(text, message, column):
     with pytest.raises(MatcalcError) as err:

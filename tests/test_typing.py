@@ -194,3 +194,16 @@ def test_the_one_norm_as_papers_write_it():
 
 def test_the_ones_vector_takes_its_length_from_the_expression():
     assert analyze("𝟙' x").expr is analyze("ones(n)' x").expr
+
+
+def test_a_definition_not_used_is_noted_and_a_constant_one_is_not_folded():
+    from matcalc import grad
+
+    r = grad("||W2 h - y||^2 where hh = tanh(W1 x)", wrt="W1")
+    assert "hh: defined but not used in the expression" in r.notes
+    assert grad("x' x where k = 2", wrt="x").derivative == "2 x"
+
+
+def test_entrywise_division_by_a_folded_zero_is_an_error():
+    with pytest.raises(MatcalcError, match="division by zero"):
+        analyze("sum(x ./ (x - x))")
