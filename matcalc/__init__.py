@@ -187,12 +187,15 @@ def _diff(expr, wrt, kind, layout, declare, steps, all_steps) -> Result:
     typed = analyze(expr, declare, scalar=scalar, keep=wrt if scalar else None)
     try:
         d = derive.derive(typed, wrt, kind, layout, steps or all_steps)
-        numpy_code = to_numpy(d.result, typed.names)
     except MatcalcError as e:
         e.source = e.source or expr
         raise
     except RecursionError:
         raise MatcalcError("expression too deeply nested to differentiate", 1, expr) from None
+    try:
+        numpy_code = to_numpy(d.result, typed.names)
+    except MatcalcError:  # a size no variable carries (tr(eye(m))): the other formats still print
+        numpy_code = None
     variables = {
         name: {"shape": dims_json(s.shape), "symmetric": s.symmetric} for name, s in typed.names.items()
     }

@@ -227,6 +227,8 @@ def check(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "
     from . import diff
 
     result = diff(expr, wrt=wrt, kind=kind, layout=layout, declare=declare)
+    if result.numpy is None:
+        raise ir.MatcalcError("cannot check: the result has a size that no variable carries, so it has no NumPy form")
     typed = result.derivation.typed
     rng = np.random.default_rng(seed)
     worst = 0.0

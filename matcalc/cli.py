@@ -194,6 +194,8 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
 
                 show_result(r)
             else:  # text into a pipe, or numpy: one line; a trace goes to standard error
+                if fmt == "numpy" and r.numpy is None:
+                    raise MatcalcError("no NumPy form: the result has a size that no variable carries")
                 print(r.numpy if fmt == "numpy" else r.derivative)
                 if steps or all_steps:
                     from .printers.steps import steps_text

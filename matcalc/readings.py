@@ -49,12 +49,14 @@ def surprises(parsed: Parsed, typed, used: set[str], functions) -> list[str]:
                    if name.startswith(f) and len(name) > len(f) and name[len(f)] not in "0123456789"), None)
         if fn and (name[len(fn)] == "_" or len(name) - len(fn) == 1 or name[len(fn):] in used):
             notes.append(f"{name}: one name, not a call of {fn}; write {fn}({name[len(fn):].lstrip('_')}) for that")
+    shapes = {id(node): e.shape for node, e in typed.subexpressions}
     for node in syntax_nodes(parsed):
         a, b = (node.args + (None, None))[:2]
-        if node.kind == "matmul" and a.kind == "transpose" and a.args[0].kind == "name" and b.kind == "name" \
-                and b.args[0] in typed.names and typed.names[b.args[0]].shape == ir.SCALAR:
-            notes.append(f"{b.args[0]}: a scalar scaling {a.args[0].args[0]}\u2032; if it is a vector, declare "
-                         f"its length ({b.args[0]}: n)")
+        if node.kind == "matmul" and b.kind == "name" and b.args[0] in typed.names \
+                and typed.names[b.args[0]].shape == ir.SCALAR and default_kind(b.args[0]) == "scalar" \
+                and shapes.get(id(a), ir.SCALAR)[1] != 1:  # X beta, x' beta: a row or matrix times a scalar
+            notes.append(f"{b.args[0]}: a scalar multiplying what stands before it; if it is a vector, "
+                         f"declare its length ({b.args[0]}: n)")
         if node.kind == "symbolic_power" and node.args[0].kind == "name" and node.args[0].args[0] == "e":
             notes.append("e: a variable here; for Euler's number write exp(...)")
         if node.kind == "div" and node.args[0].kind == "power" and node.args[1].kind == "number" \

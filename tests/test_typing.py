@@ -165,7 +165,8 @@ def test_notes_reach_json_and_stderr_but_never_stdout():
     ("logdetA + tr(A)", "logdetA: one name, not a call of logdet; write logdet(A) for that"),
     ("logS", "logS: one name, not a call of log; write log(S) for that"),
     ("s^-1/2", "^-1/2 reads as a power, then a division; for a fractional power write ^(-1/2)"),
-    ("x' beta", "beta: a scalar scaling x\u2032; if it is a vector, declare its length (beta: n)"),
+    ("x' beta", "beta: a scalar multiplying what stands before it; if it is a vector, declare its length (beta: n)"),
+    ("y' X beta", "beta: a scalar multiplying what stands before it; if it is a vector, declare its length (beta: n)"),
 ])
 def test_readings_that_may_surprise_get_a_note(text, note):
     assert note in shapes_of(text)[1]
