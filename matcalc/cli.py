@@ -7,6 +7,7 @@ command takes only the formats it implements; help shows metavars, never Python 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import os
 import sys
 from dataclasses import dataclass
@@ -130,10 +131,22 @@ def _inputs(expr: str | None) -> Iterator[_Line]:
 def _each(fn, expr, fmt: str) -> bool:
     """Run every input, each reported on its own; True when all succeeded."""
     ok = True
-    for line in _inputs(expr):
-        ok = _guarded(fn, line, fmt) and ok
-        sys.stdout.flush()
+    with _closed_pipe_ends_quietly():
+        for line in _inputs(expr):
+            ok = _guarded(fn, line, fmt) and ok
+            sys.stdout.flush()
     return ok
+
+
+@contextmanager
+def _closed_pipe_ends_quietly():
+    """`matcalc ... | head -1`: the reader has all it wanted, so stop with status 0 and
+    say nothing (click would exit 1, which here means a bad expression)."""
+    try:
+        yield
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0)
 
 
 def _fail(e: MatcalcError, line: _Line, fmt: str) -> None:
@@ -320,10 +333,14 @@ def rules_cmd(format: RulesFormatOpt = RulesFormat.text):
     """The rules and identities matcalc applies, each with a worked example the test suite checks."""
     from .report import rules_table
 
-    table = rules_table()
-    if format.value == "json":
+    with _closed_pipe_ends_quietly():
+        _print_rules(rules_table(), format.value)
+
+
+def _print_rules(table: list[dict], format: str) -> None:
+    if format == "json":
         print(json.dumps(table, ensure_ascii=False))
-    elif format.value == "latex":
+    elif format == "latex":
         from .report import rules_latex
 
         print(rules_latex(table))
