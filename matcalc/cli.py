@@ -280,13 +280,14 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
             report = check(line.text, wrt=w, kind=kind.value, layout=layout.value, declare=declare or (), trials=trials)
             if fmt == "json":
                 print(json.dumps(report, ensure_ascii=False))
+            elif report["verdict"] == "inconclusive":
+                print(f"{report['wrt']}: {report['derivative']}  inconclusive: no random input fell inside "
+                      f"the domain of the expression and its derivative")
             else:
                 verdict = "agrees" if report["ok"] else "DISAGREES"
                 print(f"{report['wrt']}: {report['derivative']}  {verdict}: largest error "
                       f"{report['max_error']:.2e} over {report['trials']} random inputs")
             results.append(report["ok"])
-            if not report["ok"]:
-                raise MatcalcError("the derivative disagrees with finite differences")
 
     ok = _each(one, expr, fmt)
     raise typer.Exit(0 if ok and all(results) else 1)

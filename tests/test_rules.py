@@ -136,3 +136,9 @@ def test_the_oracle_draws_inputs_inside_the_domain(expr, wrt):
     """Entrywise log of a matrix asks for positive entries, logdet for a positive definite
     matrix: a correct derivative is never reported as disagreeing."""
     assert check(expr, wrt=wrt)["ok"]
+
+
+def test_the_oracle_says_inconclusive_rather_than_disagrees():
+    """X' X of a 2×3 X is singular whatever is drawn: nothing is decided, nothing is wrong."""
+    report = check("logdet(X' X)", wrt="X")
+    assert report["verdict"] == "inconclusive" and not report["ok"] and report["max_error"] is None
