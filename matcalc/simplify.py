@@ -1,6 +1,6 @@
 """The simplifier: named identities, factoring, definitions folded back, sharing named.
 
-Every rewrite that needs a name is a Rule here, stating its identity; the engine applies
+Every rewrite that needs a name is a Rewrite here, stating its identity; the engine applies
 them bottom-up to a fixpoint and can record each application, so `--all-steps` shows
 it. Canonical form (algebra.py) is what every node already satisfies. Folding the
 user's definitions back in and naming shared subexpressions keep a result's printed
@@ -20,7 +20,7 @@ MAX_REWRITES = 10_000  # per simplification: a rule set that loops is a bug, not
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rewrite:
     """A named identity; `fn` gives the rewritten node, or None where it does not apply."""
 
     name: str
@@ -30,7 +30,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class Applied:
-    rule: Rule
+    rule: Rewrite
     before: ir.Expr
     after: ir.Expr
 
@@ -94,13 +94,13 @@ def _diag_times_vector(l, r):
 
 
 CHAIN_RULES = [
-    Rule("inverse cancels", "A A⁻¹ = A⁻¹ A = I", _inverse_cancels),
-    Rule("powers merge", "Aʲ Aᵏ = Aʲ⁺ᵏ", _powers_merge),
-    Rule("mixed product", "(A ⊗ B)(C ⊗ D) = A C ⊗ B D", _mixed_product),
-    Rule("vec and kron", "vec(M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ", _vec_row_kron),
-    Rule("kron and vec", "(P ⊗ Q) vec(M) = vec(Q M Pᵀ)", _kron_vec),
-    Rule("sum as a product", "vᵀ 1 = 1ᵀ v = sum(v)", _sum_by_ones),
-    Rule("diagonal times a vector", "diag(v) w = v ∘ w,  wᵀ diag(v) = (w ∘ v)ᵀ", _diag_times_vector),
+    Rewrite("inverse cancels", "A A⁻¹ = A⁻¹ A = I", _inverse_cancels),
+    Rewrite("powers merge", "Aʲ Aᵏ = Aʲ⁺ᵏ", _powers_merge),
+    Rewrite("mixed product", "(A ⊗ B)(C ⊗ D) = A C ⊗ B D", _mixed_product),
+    Rewrite("vec and kron", "vec(M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ", _vec_row_kron),
+    Rewrite("kron and vec", "(P ⊗ Q) vec(M) = vec(Q M Pᵀ)", _kron_vec),
+    Rewrite("sum as a product", "vᵀ 1 = 1ᵀ v = sum(v)", _sum_by_ones),
+    Rewrite("diagonal times a vector", "diag(v) w = v ∘ w,  wᵀ diag(v) = (w ∘ v)ᵀ", _diag_times_vector),
 ]
 
 
@@ -206,20 +206,20 @@ def _sum_of_entries(e):
 
 
 NODE_RULES = {
-    ir.Mul: [Rule("sum of entries", "1ᵀ M 1 = sum(M)", _sum_of_entries)],
-    ir.Add: [Rule("kron is bilinear", "A ⊗ B + A ⊗ C = A ⊗ (B + C)", _kron_bilinear)],
+    ir.Mul: [Rewrite("sum of entries", "1ᵀ M 1 = sum(M)", _sum_of_entries)],
+    ir.Add: [Rewrite("kron is bilinear", "A ⊗ B + A ⊗ C = A ⊗ (B + C)", _kron_bilinear)],
     ir.Trace: [
-        Rule("trace is linear", "tr(A + B) = tr(A) + tr(B)", _trace_of_sum),
-        Rule("cyclic trace", "tr(a bᵀ C) = bᵀ C a", _cyclic_trace),
-        Rule("trace of a diagonal", "tr(diag(v)) = sum(v)", _trace_of_diag),
-        Rule("trace of a Kronecker product", "tr(A ⊗ B) = tr(A) tr(B)", _of_kron(trace)),
+        Rewrite("trace is linear", "tr(A + B) = tr(A) + tr(B)", _trace_of_sum),
+        Rewrite("cyclic trace", "tr(a bᵀ C) = bᵀ C a", _cyclic_trace),
+        Rewrite("trace of a diagonal", "tr(diag(v)) = sum(v)", _trace_of_diag),
+        Rewrite("trace of a Kronecker product", "tr(A ⊗ B) = tr(A) tr(B)", _of_kron(trace)),
     ],
-    ir.Sum: [Rule("sum of a Kronecker product", "sum(A ⊗ B) = sum(A) sum(B)", _of_kron(sum_))],
-    ir.Norm: [Rule("norm of a Kronecker product", "‖A ⊗ B‖ = ‖A‖ ‖B‖", _of_kron(algebra.norm))],
-    ir.DiagVec: [Rule("diagonal of an outer product", "diag(a bᵀ) = a ∘ b", _diag_of_outer)],
-    ir.Func: [Rule("exp of log", "exp(log(a)) = a", _exp_of_log)],
-    ir.Det: [Rule("determinant of an inverse", "det(A⁻¹) = 1/det(A)", _det_of_inverse)],
-    ir.LogDet: [Rule("log-determinant of an inverse", "logdet(A⁻¹) = −logdet(A)", _logdet_of_inverse)],
+    ir.Sum: [Rewrite("sum of a Kronecker product", "sum(A ⊗ B) = sum(A) sum(B)", _of_kron(sum_))],
+    ir.Norm: [Rewrite("norm of a Kronecker product", "‖A ⊗ B‖ = ‖A‖ ‖B‖", _of_kron(algebra.norm))],
+    ir.DiagVec: [Rewrite("diagonal of an outer product", "diag(a bᵀ) = a ∘ b", _diag_of_outer)],
+    ir.Func: [Rewrite("exp of log", "exp(log(a)) = a", _exp_of_log)],
+    ir.Det: [Rewrite("determinant of an inverse", "det(A⁻¹) = 1/det(A)", _det_of_inverse)],
+    ir.LogDet: [Rewrite("log-determinant of an inverse", "logdet(A⁻¹) = −logdet(A)", _logdet_of_inverse)],
 }
 IDENTITIES = CHAIN_RULES + [r for rules in NODE_RULES.values() for r in rules]
 
@@ -323,7 +323,7 @@ def factor(e: ir.Expr) -> ir.Expr:
     return _factor_scalars(e)
 
 
-FACTOR = Rule("factor", "A x + B x = (A + B) x;  A x + A y = A (x + y);  2 a + 2 b = 2 (a + b)", factor)
+FACTOR = Rewrite("factor", "A x + B x = (A + B) x;  A x + A y = A (x + y);  2 a + 2 b = 2 (a + b)", factor)
 
 
 def _factor_side(terms, side):
