@@ -13,7 +13,7 @@ from fractions import Fraction
 from .ir import (
     LEAVES, ONE, SCALAR, Add, Commutation, Const, Det, Dim, Shape, DiagMat, DiagVec, Expr, Func, HadPow, Hadamard,
     Identity, Inverse, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Ones, Pow, Ref, ShapeError, Softmax,
-    Sum, Sym, SymPow, Trace, Transpose, Vec, Zero, dim_mul, show_shape, size, split_coeff,
+    Sum, Sym, SymPow, Trace, Transpose, Vec, Zero, dim_mul, scalars_and_chain, show_shape, size, split_coeff,
 )
 
 
@@ -187,8 +187,7 @@ def T(a: Expr) -> Expr:
     if isinstance(a, Commutation):
         return Commutation(a.n, a.m)
     if isinstance(a, Mul):
-        scalars = [f for f in a.factors if f.shape == SCALAR]
-        chain = [f for f in a.factors if f.shape != SCALAR]
+        scalars, chain = scalars_and_chain(a)
         return mul(*scalars, *(T(f) for f in reversed(chain)))
     if isinstance(a, Inverse):
         return inv(T(a.a))
@@ -219,8 +218,7 @@ def inv(a: Expr) -> Expr:
     if isinstance(a, Transpose) and isinstance(a.a, Inverse):
         return T(a.a.a)
     if isinstance(a, Mul) and a.factors[0].shape == SCALAR:
-        scalars = [f for f in a.factors if f.shape == SCALAR]
-        chain = [f for f in a.factors if f.shape != SCALAR]
+        scalars, chain = scalars_and_chain(a)
         return mul(power(mul(*scalars), -1), inv(mul(*chain)))
     return Inverse(a)
 
@@ -367,8 +365,7 @@ def trace(a: Expr) -> Expr:
     if isinstance(a, Transpose):
         return trace(a.a)
     if isinstance(a, Mul):
-        scalars = [f for f in a.factors if f.shape == SCALAR]
-        chain = [f for f in a.factors if f.shape != SCALAR]
+        scalars, chain = scalars_and_chain(a)
         if scalars:
             return mul(*scalars, trace(mul(*chain)))
     return Trace(a)

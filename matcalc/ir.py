@@ -442,6 +442,13 @@ def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
     return Fraction(1), e
 
 
+def scalars_and_chain(e: Expr) -> tuple[list, list]:
+    """e as a product: its scalar factors and its chain of matrix factors, in order (a
+    node that is not a product is its own one factor)."""
+    fs = e.factors if isinstance(e, Mul) else (e,)
+    return [f for f in fs if f.shape == SCALAR], [f for f in fs if f.shape != SCALAR]
+
+
 def postorder(root: Expr):
     """Every node of the DAG once, children before parents, without recursion."""
     seen, stack = set(), [(root, False)]

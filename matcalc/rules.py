@@ -188,8 +188,7 @@ def _d_matpow(u, d):
 def _vjp_matpow(u, i, G):
     """Σⱼ (Aʲ)ᵀ G (Aᵏ⁻¹⁻ʲ)ᵀ; when G is g I, as under a trace, the terms are one: k g (Aᵏ⁻¹)ᵀ."""
     A, k = u.a, u.k
-    scalars = [f for f in (G.factors if isinstance(G, ir.Mul) else (G,)) if f.shape == SCALAR]
-    chain = [f for f in (G.factors if isinstance(G, ir.Mul) else (G,)) if f.shape != SCALAR]
+    scalars, chain = ir.scalars_and_chain(G)
     if chain and all(isinstance(f, ir.Identity) for f in chain):
         return mul(const(k), *scalars, T(power(A, k - 1)))
     return add(*(mul(T(power(A, j)), G, T(power(A, k - 1 - j))) for j in _terms(k)))
@@ -265,7 +264,7 @@ def _vjp_kron(u, i, G):
 def _kron_factors(G, a_shape, b_shape):
     """(c, C, D) with G = c (C ⊗ D), C shaped like A and D like B, where G is written as a
     scaled Kronecker product (through definitions, transposes and inverses); else None."""
-    scalars, chain = _split(G)
+    scalars, chain = ir.scalars_and_chain(G)
     factors = _as_kron(chain[0]) if len(chain) == 1 else None
     if factors is None or (factors[0].shape, factors[1].shape) != (a_shape, b_shape):
         return None
@@ -286,12 +285,6 @@ def _as_kron(e):
     if C.shape[0] == C.shape[1] and D.shape[0] == D.shape[1]:
         return inv(C), inv(D)
     return None
-
-
-def _split(G):
-    """G as (its scalar factors, its chain of matrix factors)."""
-    fs = G.factors if isinstance(G, ir.Mul) else (G,)
-    return [f for f in fs if f.shape == SCALAR], [f for f in fs if f.shape != SCALAR]
 
 
 def _vjp_vec(u, i, G):
@@ -316,7 +309,7 @@ def _unvec(G, shape):
     if isinstance(G, (ir.Func, ir.HadPow, ir.Hadamard, ir.Add)):
         parts = tuple(_unvec(k, shape) for k in G.kids)
         return None if any(x is None for x in parts) else algebra.rebuild(G, parts)
-    scalars, chain = _split(G)
+    scalars, chain = ir.scalars_and_chain(G)
     if len(chain) == 1 and scalars:
         M = _unvec(chain[0], shape)
         return None if M is None else mul(*scalars, M)

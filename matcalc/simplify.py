@@ -106,8 +106,7 @@ CHAIN_RULES = [
 
 def _in_chain(e: ir.Mul):
     """The first chain rule that applies to two neighbours, and the product it gives."""
-    scalars = [f for f in e.factors if f.shape == SCALAR]
-    chain = [f for f in e.factors if f.shape != SCALAR]
+    scalars, chain = ir.scalars_and_chain(e)
     for i in range(len(chain) - 1):
         for rule in CHAIN_RULES:
             out = rule.fn(_body(chain[i]), _body(chain[i + 1]))
@@ -129,8 +128,7 @@ def _cyclic_trace(e):
     a = _body(e.a)
     if not isinstance(a, ir.Mul):
         return None
-    scalars = [f for f in a.factors if f.shape == SCALAR]
-    chain = [f for f in a.factors if f.shape != SCALAR]
+    scalars, chain = ir.scalars_and_chain(a)
     if ir.is_vector(chain[0]):
         return mul(*scalars, *chain[1:], chain[0])
     if scalars:  # seen through a definition: tr(M) where M = 2 X is 2 tr(X)
@@ -198,8 +196,7 @@ def _kron_bilinear(e):
 
 def _sum_of_entries(e):
     """1ᵀ M 1 = sum(M), the ones on both ends of a chain."""
-    scalars = [f for f in e.factors if f.shape == SCALAR]
-    chain = [f for f in e.factors if f.shape != SCALAR]
+    scalars, chain = ir.scalars_and_chain(e)
     if len(chain) >= 3 and isinstance(chain[0], ir.Ones) and isinstance(chain[-1], ir.Ones) \
             and chain[0].shape[0] == 1 and chain[-1].shape[1] == 1:
         return mul(*scalars, sum_(mul(*chain[1:-1])))
@@ -308,8 +305,7 @@ def simplify(e: ir.Expr, log: list | None = None) -> ir.Expr:
 
 def _parts(t: ir.Expr):
     """t = scalars · chain, as two lists (the numeric coefficient among the scalars)."""
-    fs = t.factors if isinstance(t, ir.Mul) else (t,)
-    return [f for f in fs if f.shape == SCALAR], [f for f in fs if f.shape != SCALAR]
+    return ir.scalars_and_chain(t)
 
 
 def factor(e: ir.Expr) -> ir.Expr:
