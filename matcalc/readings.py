@@ -207,7 +207,7 @@ def _cost(t, kinds: dict, free: list[str]) -> tuple:
 
 
 def _resolved(t) -> tuple:
-    names = t._name_fresh()
+    names = t.fresh_names()
     return tuple((n, tuple(t.dims.resolve(d, names) for d in s)) for n, s in t.name_shapes.items())
 
 

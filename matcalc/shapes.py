@@ -520,7 +520,7 @@ class _Typer:
 
     def show(self, s) -> str:
         """A shape in a message, its free dimensions named as they would be now."""
-        r, c = (self.dims.resolve(d, self._name_fresh()) for d in s)
+        r, c = (self.dims.resolve(d, self.fresh_names()) for d in s)
         if (r, c) == (1, 1):
             return "scalar"
         return f"{r}×{c}"
@@ -560,7 +560,7 @@ class _Typer:
         raise MatcalcError("a size must be a dimension name, a positive integer or a product of them", a.column)
 
     # -- naming ----------------------------------------------------------------------
-    def _name_fresh(self) -> dict:
+    def fresh_names(self) -> dict:
         taken = {d for d in self.dims.consts if isinstance(d, str)} | set(self.order)
         names, pool = {}, (n for n in FRESH_NAMES + [f"n{i}" for i in range(1, 1000)] if n not in taken)
         for v in self.fresh_order:
@@ -692,7 +692,7 @@ class _Builder:
 
     def __init__(self, t: _Typer):
         self.t = t
-        fresh = t._name_fresh()
+        fresh = t.fresh_names()
         self.resolve = lambda i: t.dims.resolve(i, fresh)
         self.typed = Typed(ir.ONE, t.source)
         for name in t.order:
