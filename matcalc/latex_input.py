@@ -505,6 +505,10 @@ class _Reader:
             return self.apply(fn, t)
         if t.text == "operatorname":
             raise self.error(f"{self.raw(start, self.i)} is not part of matcalc's language", t.col)
+        if text == "1" and not _is(self.peek(), "char", "_"):  # 𝟏 as papers write it: its size inferred
+            self.begin(t.col)
+            self.put("𝟙", t.col)
+            return 1
         if text in ("1", "0"):
             if not _is(self.peek(), "char", "_"):
                 what = "ones" if text == "1" else "zeros"

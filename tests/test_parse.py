@@ -91,6 +91,7 @@ def test_malformed_input_is_refused_at_its_column(text, message, column):
     (r"\sin^{-1}(x) + \cos^{-1} x", "arcsin(x) + arccos(x)"),
     (r"\sigma\!\left(\mathbf{w}^\top \mathbf{x}\right)", "sigmoid(w' x)"),
     (r"\sigma \cdot (x + y)", "sigma (x + y)"),
+    (r"\mathbf{1}^\top \exp(\mathbf{x})", "ones(n)' exp(x)"),                      # 𝟏 takes its size
 ])
 
 def test_latex_pasted_from_a_paper_reads_as_its_plain_form(pasted, plain):
