@@ -1,7 +1,9 @@
 """matcalc: matrix calculus from the command line and from Python.
 
-The pipeline: parse -> shapes -> rules (differentiate) -> simplify, tied together by
-derive.py; trace.py keeps a derivation's steps; printers/ and render.py present them.
+The pipeline: parse -> shapes (typed IR, with readings.py choosing how undeclared names
+read) -> rules (differentiate) -> simplify, over the data of ir.py in the canonical form
+of algebra.py, tied together by derive.py; trace.py keeps a derivation's steps;
+printers/ and render.py present them.
 This module is the Python API:
 
     >>> from matcalc import diff
