@@ -261,14 +261,18 @@ class Hadamard(Expr):
         return self.factors[0].shape
 
 
-@_node
-class Kron(Expr):
-    a: Expr
-    b: Expr
+class _Binary(Expr):
+    """Two children, `a` and `b`."""
 
     @property
     def kids(self):
         return (self.a, self.b)
+
+
+@_node
+class Kron(_Binary):
+    a: Expr
+    b: Expr
 
     def _shape(self):
         (p, q), (r, s) = self.a.shape, self.b.shape
@@ -327,15 +331,11 @@ class HadPow(_Unary):
 
 
 @_node
-class SymPow(Expr):
+class SymPow(_Binary):
     """a raised entrywise to a scalar expression b: x .^ p, s^t, 2^x."""
 
     a: Expr
     b: Expr
-
-    @property
-    def kids(self):
-        return (self.a, self.b)
 
     def _shape(self):
         return self.a.shape
