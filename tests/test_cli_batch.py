@@ -60,3 +60,16 @@ def test_a_closed_pipe_ends_matcalc_quietly():
     p.stdout.close()
     assert p.wait() == 0
     assert p.stderr.read() == ""
+
+
+def test_a_long_mixed_batch_loses_no_line():
+    """One JSON line per input line, in order; each failure an error object with its line."""
+    good = ["x' A x", "||x||^2", "sum(exp(x))", "x' x where x: n", "logsumexp(x)"]
+    bad = ["x' $ y", "sigmoud(x)", "x' A x +", "(x", "1.2.3 x' x"]
+    lines = [(good + bad)[i % 10] for i in range(2000)]
+    r = run(["grad", "--wrt", "x", "-f", "json"], "\n".join(lines) + "\n")
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o["input"] for o in out] == lines
+    errors = [o for o in out if "error" in o]
+    assert len(errors) == 1000 and [o["line"] for o in errors] == [i + 1 for i in range(2000) if i % 10 >= 5]
+    assert r.stderr.count("\n") >= 1000 and r.returncode == 1
