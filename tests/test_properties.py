@@ -128,3 +128,12 @@ def test_derivatives_read_back_from_every_printed_form(expr, wrt):
         back = analyze(printed, DECLS).expr
         if back.shape == e.shape:  # a lone `I` takes a size of its own
             assert back is e, printed
+
+
+@given(expr=st.one_of(typed_expr("scal", 2), typed_expr("vec", 2)), wrt=st.sampled_from(["x", "A"]),
+       layout=st.sampled_from(["denominator", "numerator"]))
+@settings(max_examples=40)
+def test_both_layouts_of_random_expressions_match_finite_differences(expr, wrt, layout):
+    if wrt not in analyze(expr, DECLS).names:
+        return
+    assert check(expr, wrt=wrt, layout=layout, declare=DECLS, trials=1)["ok"]
