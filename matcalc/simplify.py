@@ -202,8 +202,37 @@ def _sum_of_entries(e):
         return mul(*scalars, sum_(mul(*chain[1:-1])))
 
 
+def _transpose_of_rows(e):
+    """(a xᵀ A + b xᵀ)ᵀ = a Aᵀ x + b x: a sum of rows, transposed, is a sum of columns."""
+    a = e.a
+    if isinstance(a, ir.Add) and a.shape[0] == 1:
+        return algebra.add(*(T(t) for t in a.terms))
+
+
+def _softmax_of_exp(e):
+    """exp(v)/sum(exp(v)) = softmax(v): a column scaled by one over its own sum of exps."""
+    scalars, chain = ir.scalars_and_chain(e)
+    if len(chain) != 1 or not (isinstance(chain[0], ir.Func) and chain[0].name == "exp"):
+        return None
+    v = chain[0].a
+    for i, s in enumerate(scalars):
+        if isinstance(s, ir.Pow) and s.k == -1 and isinstance(s.a, ir.Sum) and s.a.a is chain[0] and ir.is_vector(v):
+            return mul(*scalars[:i], *scalars[i + 1:], algebra.softmax(v))
+    return None
+
+
+def _logsumexp(e):
+    """log(sum(exp(v))) = logsumexp(v)."""
+    a = _body(e.a)
+    if e.name == "log" and isinstance(a, ir.Sum) and isinstance(a.a, ir.Func) and a.a.name == "exp" \
+            and ir.is_vector(a.a.a):
+        return algebra.logsumexp(a.a.a)
+
+
 NODE_RULES = {
-    ir.Mul: [Rewrite("sum of entries", "1ᵀ M 1 = sum(M)", _sum_of_entries)],
+    ir.Transpose: [Rewrite("transpose of a sum of rows", "(a xᵀ + b yᵀ)ᵀ = a x + b y", _transpose_of_rows)],
+    ir.Mul: [Rewrite("sum of entries", "1ᵀ M 1 = sum(M)", _sum_of_entries),
+             Rewrite("softmax", "exp(v)/sum(exp(v)) = softmax(v)", _softmax_of_exp)],
     ir.Add: [Rewrite("kron is bilinear", "A ⊗ B + A ⊗ C = A ⊗ (B + C)", _kron_bilinear)],
     ir.Trace: [
         Rewrite("trace is linear", "tr(A + B) = tr(A) + tr(B)", _trace_of_sum),
@@ -214,7 +243,8 @@ NODE_RULES = {
     ir.Sum: [Rewrite("sum of a Kronecker product", "sum(A ⊗ B) = sum(A) sum(B)", _of_kron(sum_))],
     ir.Norm: [Rewrite("norm of a Kronecker product", "‖A ⊗ B‖ = ‖A‖ ‖B‖", _of_kron(algebra.norm))],
     ir.DiagVec: [Rewrite("diagonal of an outer product", "diag(a bᵀ) = a ∘ b", _diag_of_outer)],
-    ir.Func: [Rewrite("exp of log", "exp(log(a)) = a", _exp_of_log)],
+    ir.Func: [Rewrite("exp of log", "exp(log(a)) = a", _exp_of_log),
+              Rewrite("logsumexp", "log(sum(exp(v))) = logsumexp(v)", _logsumexp)],
     ir.Det: [Rewrite("determinant of an inverse", "det(A⁻¹) = 1/det(A)", _det_of_inverse)],
     ir.LogDet: [Rewrite("log-determinant of an inverse", "logdet(A⁻¹) = −logdet(A)", _logdet_of_inverse)],
 }

@@ -142,3 +142,16 @@ def test_the_oracle_says_inconclusive_rather_than_disagrees():
     """X' X of a 2×3 X is singular whatever is drawn: nothing is decided, nothing is wrong."""
     report = check("logdet(X' X)", wrt="X")
     assert report["verdict"] == "inconclusive" and not report["ok"] and report["max_error"] is None
+
+
+@pytest.mark.parametrize("expr, wrt, kind, printed", [
+    ("log(sum(exp(W x)))", "W", "grad", "softmax(W x) x'"),                      # logsumexp
+    ("exp(x)/sum(exp(x))", "x", "jac", "diag(softmax(x)) - softmax(x) softmax(x)'"),  # softmax
+    ("x' A x - 2 x' b", "x", "grad", "(A + A') x - 2 b"),                       # a sum of rows, transposed
+    ("x' A x / (x' x)", "x", "grad", "1/s1 (A + A') x - 2 (x' A x)/s1^2 x where s1 = x' x"),
+])
+def test_named_identities_write_results_as_an_author_would(expr, wrt, kind, printed):
+    from matcalc import diff
+
+    assert diff(expr, wrt=wrt, kind=kind).derivative == printed
+    assert check(expr, wrt=wrt, kind=kind)["ok"]
