@@ -8,6 +8,7 @@ size linear in its DAG. Imports ir and algebra.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
@@ -16,7 +17,8 @@ from . import algebra, ir
 from .algebra import T, hadamard, kron, mul, power, sum_, trace, vec
 from .ir import SCALAR
 
-MAX_REWRITES = 10_000  # per simplification: a rule set that loops is a bug, not a hang
+# Rewrites per simplification: a result that needs more is refused, never a hang.
+MAX_REWRITES = int(os.environ.get("MATCALC_MAX_REWRITES", 10_000))
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,8 @@ class _Simplifier:
         rule, out = applied
         self.budget -= 1
         if self.budget < 0:
-            raise AssertionError(f"the simplifier did not settle (last rule: {rule.name})")
+            raise ir.MatcalcError(f"the result needs more than {MAX_REWRITES} rewrites to simplify (last: "
+                                  f"{rule.name}); set MATCALC_MAX_REWRITES to raise the limit")
         if self.log is not None:
             self.log.append(Applied(rule, e, out))
         return self(out)
