@@ -19,7 +19,7 @@ LAYERS = [
     ["shapes"],                                               # typing: syntax -> IR
     ["derive"],                                               # engine -> identify -> layout -> simplify
     ["trace"],                                                # the chain-rule trace as data
-    ["printers.steps", "report"],                             # presentation of traces and tables
+    ["printers.steps", "printers.head", "report"],                             # presentation of traces and tables
     ["matcalc"],                                              # the Python API
     ["render", "check"],                                      # Rich for a terminal; the numeric oracle
     ["cli", "printers"],                                      # wiring

@@ -155,14 +155,16 @@ def _tex_text(s: str) -> str:
     return s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%")
 
 
-def steps_latex(trace: Trace) -> str:
+def steps_latex(trace: Trace, f: str = "f", result: str = r"\text{result}") -> str:
+    """An align* from f = ... to the result; `f` and `result` are the left-hand sides of the
+    first and last rows (a notebook writes ∂f/∂x = ... where a page writes "result")."""
     t = _Latex()
-    rows = [r"\begin{align*}", rf"  f &= {to_latex(trace.f)} \\"]
+    rows = [r"\begin{align*}", rf"  {f} &= {to_latex(trace.f)} \\"]
     for s in trace.steps:
         rows.append(rf"  {left_side(s.lhs, t)} &= {to_latex(s.result)} && \text{{{_tex_text(rule(s))}}} \\")
         rows += [rf"  &\qquad {left_side(e.lhs, t)} = {to_latex(e.jacobian)} && \text{{Jacobian}} \\"
                  for e in s.edges if e.shown]
-    rows.append(rf"  \text{{result}} &= {to_latex(trace.result)}")
+    rows.append(rf"  {result} &= {to_latex(trace.result)}")
     rows.append(r"\end{align*}")
     return "\n".join(rows)
 
