@@ -442,6 +442,13 @@ def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
     return Fraction(1), e
 
 
+def body(e: Expr) -> Expr:
+    """What a `where` name stands for: rules and identities match through definitions."""
+    while isinstance(e, Ref):
+        e = e.a
+    return e
+
+
 def scalars_and_chain(e: Expr) -> tuple[list, list]:
     """e as a product: its scalar factors and its chain of matrix factors, in order (a
     node that is not a product is its own one factor)."""

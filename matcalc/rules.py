@@ -273,7 +273,7 @@ def _kron_factors(G, a_shape, b_shape):
 
 def _as_kron(e):
     """(C, D) with e = C ⊗ D: (C ⊗ D)ᵀ = Cᵀ ⊗ Dᵀ, and (C ⊗ D)⁻¹ = C⁻¹ ⊗ D⁻¹ for square C, D."""
-    e = _body(e)
+    e = ir.body(e)
     if isinstance(e, ir.Kron):
         return e.a, e.b
     inner_factors = _as_kron(e.a) if isinstance(e, (ir.Transpose, ir.Inverse)) else None
@@ -301,7 +301,7 @@ def _unvec(G, shape):
     """M of the given shape with vec(M) = G, where G reads vec(M), 1, K vec(Mᵀ) = vec(M),
     (P ⊗ Q) vec(N) = vec(Q N Pᵀ), or a scaling, sum or entrywise function, power or product
     of such (vec commutes with them); else None."""
-    G = _body(G)
+    G = ir.body(G)
     if isinstance(G, (ir.Ones, ir.Zero)):
         return type(G)(shape)
     if isinstance(G, ir.Vec):
@@ -313,7 +313,7 @@ def _unvec(G, shape):
     if len(chain) == 1 and scalars:
         M = _unvec(chain[0], shape)
         return None if M is None else mul(*scalars, M)
-    N = _body(chain[-1]).a if len(chain) == 2 and isinstance(_body(chain[-1]), ir.Vec) else None
+    N = ir.body(chain[-1]).a if len(chain) == 2 and isinstance(ir.body(chain[-1]), ir.Vec) else None
     if N is None:
         return None
     K = chain[0]
@@ -529,20 +529,13 @@ FORWARD_LOG_SOFTMAX = Fused("log-softmax", "differential", Rule(
 FUSED = (SQUARED_NORM, LOG_SOFTMAX, FORWARD_LOG_SOFTMAX)
 
 
-def _body(e: ir.Expr) -> ir.Expr:
-    """What a `where` name stands for: fused rules match through definitions."""
-    while isinstance(e, ir.Ref):
-        e = e.a
-    return e
-
-
 def _fused(u: ir.Expr):
     """(reverse rule, inner argument) where two nodes are one rule as a person would use it:
     ‖a‖² rather than 2‖a‖ times a/‖a‖; log∘softmax rather than 1 ./ s through softmax."""
-    if isinstance(u, ir.Pow) and u.k == 2 and isinstance(_body(u.a), ir.Norm):
-        return SQUARED_NORM, _body(u.a).a
-    if isinstance(u, ir.Func) and u.name == "log" and isinstance(_body(u.a), ir.Softmax):
-        return LOG_SOFTMAX, _body(u.a).a
+    if isinstance(u, ir.Pow) and u.k == 2 and isinstance(ir.body(u.a), ir.Norm):
+        return SQUARED_NORM, ir.body(u.a).a
+    if isinstance(u, ir.Func) and u.name == "log" and isinstance(ir.body(u.a), ir.Softmax):
+        return LOG_SOFTMAX, ir.body(u.a).a
     return None
 
 

@@ -37,13 +37,6 @@ class Applied:
     after: ir.Expr
 
 
-def _body(e: ir.Expr) -> ir.Expr:
-    """What a definition stands for: rules match through `where` names."""
-    while isinstance(e, ir.Ref):
-        e = e.a
-    return e
-
-
 # -- identities between neighbours in a matrix chain: fn(left, right) -> factors or None ------
 
 def _mat_base(e: ir.Expr) -> tuple[ir.Expr, int]:
@@ -111,7 +104,7 @@ def _in_chain(e: ir.Mul):
     scalars, chain = ir.scalars_and_chain(e)
     for i in range(len(chain) - 1):
         for rule in CHAIN_RULES:
-            out = rule.fn(_body(chain[i]), _body(chain[i + 1]))
+            out = rule.fn(ir.body(chain[i]), ir.body(chain[i + 1]))
             if out is not None:
                 return rule, mul(*scalars, *chain[:i], *out, *chain[i + 2:])
     return None
@@ -120,14 +113,14 @@ def _in_chain(e: ir.Mul):
 # -- identities of one node: fn(node) -> node or None ------------------------------------------
 
 def _trace_of_sum(e):
-    a = _body(e.a)
+    a = ir.body(e.a)
     if isinstance(a, ir.Add):
         return algebra.add(*(trace(t) for t in a.terms))
 
 
 def _cyclic_trace(e):
     """tr(c a bᵀ C) = c bᵀ C a: the scalars stay in front, a column moves to the end."""
-    a = _body(e.a)
+    a = ir.body(e.a)
     if not isinstance(a, ir.Mul):
         return None
     scalars, chain = ir.scalars_and_chain(a)
@@ -139,7 +132,7 @@ def _cyclic_trace(e):
 
 
 def _trace_of_diag(e):
-    a = _body(e.a)
+    a = ir.body(e.a)
     if isinstance(a, ir.DiagMat):
         return sum_(a.a)
 
@@ -150,32 +143,32 @@ def _square(e: ir.Expr) -> bool:
 
 def _of_kron(op):
     def fn(e):
-        a = _body(e.a)
+        a = ir.body(e.a)
         if isinstance(a, ir.Kron) and (op is not trace or (_square(a.a) and _square(a.b))):
             return mul(op(a.a), op(a.b))
     return fn
 
 
 def _diag_of_outer(e):
-    a = _body(e.a)
+    a = ir.body(e.a)
     if isinstance(a, ir.Mul) and len(a.factors) == 2 and ir.is_vector(a.factors[0]):
         return hadamard(a.factors[0], T(a.factors[1]))
 
 
 def _exp_of_log(e):
-    a = _body(e.a)
+    a = ir.body(e.a)
     if e.name == "exp" and isinstance(a, ir.Func) and a.name == "log":
         return a.a
 
 
 def _det_of_inverse(e):
-    a = _body(e.a)
+    a = ir.body(e.a)
     if isinstance(a, ir.Inverse):
         return power(algebra.det(a.a), -1)
 
 
 def _logdet_of_inverse(e):
-    a = _body(e.a)
+    a = ir.body(e.a)
     if isinstance(a, ir.Inverse):
         return algebra.neg(algebra.logdet(a.a))
 
@@ -225,7 +218,7 @@ def _softmax_of_exp(e):
 
 def _logsumexp(e):
     """log(sum(exp(v))) = logsumexp(v)."""
-    a = _body(e.a)
+    a = ir.body(e.a)
     if e.name == "log" and isinstance(a, ir.Sum) and isinstance(a.a, ir.Func) and a.a.name == "exp" \
             and ir.is_vector(a.a.a):
         return algebra.logsumexp(a.a.a)
