@@ -324,9 +324,9 @@ def shapes_cmd(expr: Expr = None, declare: Declare = None,
 
 
 def _shape_text(dims: list) -> str:
-    if not dims:
-        return "scalar"
-    return str(dims[0]) if len(dims) == 1 else f"{dims[0]} x {dims[1]}"
+    from .ir import show_dims
+
+    return show_dims(dims, " x ")  # ASCII, so that a declaration can be copied from it
 
 
 @app.command("rules", short_help="the rules and identities, each with a checked example", epilog=SEE_MAN)

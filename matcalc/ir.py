@@ -94,6 +94,11 @@ def show_shape(shape: Shape, times: str = "×") -> str:
     return f"{r}{times}{c}"
 
 
+def show_dims(dims: list, times: str = " × ") -> str:
+    """The JSON form of a shape for people: `scalar`, `n`, `m × n`."""
+    return "scalar" if not dims else times.join(str(d) for d in dims)
+
+
 def dims_json(shape: Shape) -> list:
     """SPEC §4: [] for a scalar, ["n"] for a column vector, ["m", "n"] otherwise."""
     r, c = shape

@@ -11,11 +11,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .ir import show_dims as _shape  # scalar, n, m × n
 from .printers.text import to_text_where
-
-
-def _shape(dims) -> str:
-    return "scalar" if not dims else " × ".join(str(x) for x in dims)
 
 
 def show_result(r, console: Console | None = None) -> None:
