@@ -520,10 +520,8 @@ class _Typer:
 
     def show(self, s) -> str:
         """A shape in a message, its free dimensions named as they would be now."""
-        r, c = (self.dims.resolve(d, self.fresh_names()) for d in s)
-        if (r, c) == (1, 1):
-            return "scalar"
-        return f"{r}×{c}"
+        names = self.fresh_names()
+        return ir.show_shape(tuple(self.dims.resolve(d, names) for d in s))
 
     def unify_or(self, a: int, b: int, message, column: int):
         if not self.dims.unify(a, b):
