@@ -28,6 +28,7 @@ class Derivation:
     result: ir.Expr
     steps: list = field(default_factory=list)
     vec_form: bool = False
+    f: ir.Expr | None = None  # the expression differentiated: the input after the named identities
 
 
 def choose_variable(typed: Typed, wrt: str | None) -> ir.Sym:
@@ -64,7 +65,7 @@ def derive(typed: Typed, wrt: str | None, command: str = "diff", layout: str = "
     else:
         result, kind, vec_form = _jacobian(F, X, command, layout, trace)
     result = finish(result, typed)
-    return Derivation(typed, X, command, layout, kind, result, trace or [], vec_form)
+    return Derivation(typed, X, command, layout, kind, result, trace or [], vec_form, F)
 
 
 def _note(trace, mode: str, rule: str, identity: str, node, before, after):

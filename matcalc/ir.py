@@ -474,3 +474,15 @@ def postorder(root: Expr):
         seen.add(node)
         stack.append((node, True))
         stack.extend((k, False) for k in reversed(node.kids) if k not in seen)
+
+
+def tree_size(e: Expr, cap: int) -> int:
+    """The printed size of e, roughly, up to `cap`: its tree's nodes (shared ones each time
+    they print), a definition counting as its name."""
+    count, stack = 0, [e]
+    while stack and count < cap:
+        node = stack.pop()
+        count += 1
+        if not isinstance(node, Ref):
+            stack.extend(node.kids)
+    return count

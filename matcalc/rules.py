@@ -662,6 +662,15 @@ def _vec_step(u: ir.Expr, Jk: list) -> ir.Expr:
     return r.vec.fn(u, *live[0])
 
 
+def pull(step: Step, G: ir.Expr) -> ir.Expr:
+    """A reverse step's rule applied again to another ∂f/∂(node): a trace writes the
+    upstream gradient by name (g3) instead of in full."""
+    if step.index is None:
+        f, a = _fused(step.node)
+        return f.rule.fn(step.node, a, G)
+    return _pull(RULES[type(step.node)], step.node, step.index, G)
+
+
 def local_jacobian(step: Step) -> ir.Expr:
     """∂vec(node)/∂vec(child)ᵀ for one reverse edge, the other kids held fixed: the
     factor the chain rule multiplies the upstream gradient by."""

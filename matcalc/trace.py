@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import algebra, derive, ir, rules
+from . import algebra, derive, ir, rules, simplify
 from .simplify import rewrite
+
+LONG = 24  # printed nodes of f from which a trace names f's subexpressions (u1, U2, ...)
+NAME_AT = 4  # ... those that print this many nodes or more, counting a name as one
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class TraceStep:
     node: ir.Expr
     result: ir.Expr
     edges: tuple[Edge, ...] = ()
+    name: ir.Sym | None = None  # what later steps call this result (g3), in a long trace
 
     @property
     def shape(self) -> ir.Shape:
@@ -83,6 +87,12 @@ class Trace:
     steps: tuple[TraceStep, ...]
     result: ir.Expr
     variables: dict = field(compare=False)
+    defs: tuple[tuple[ir.Sym, ir.Expr], ...] = ()  # u1 = ..., inner first: f's big subexpressions
+    named_f: ir.Expr | None = None  # f written with those names
+
+    @property
+    def shown_f(self) -> ir.Expr:
+        return self.f if self.named_f is None else self.named_f
 
 
 @dataclass
@@ -131,7 +141,35 @@ def build(d: derive.Derivation, all_steps: bool = False) -> Trace:
             b.skip(entry)
         else:
             b.add(entry)
-    return Trace(d.typed.expr, d.X, tuple(b.steps), d.result, {**d.typed.names, b.dX.name: b.dX})
+    return Trace(d.typed.expr, d.X, tuple(b.steps), d.result, {**d.typed.names, b.dX.name: b.dX},
+                 b.defs, b.subst(d.typed.expr) if b.defs else None)
+
+
+def _big_subexpressions(roots: list[ir.Expr], keep: set, taken: set[str]) -> dict[ir.Expr, ir.Sym]:
+    """A name for each subexpression that would print NAME_AT nodes or more, counting the
+    names already given as one: a deep f then prints each step in bounded size, so the
+    trace grows linearly with f instead of quadratically. f itself (`keep`) is not named."""
+    size: dict[ir.Expr, int] = {}
+    named: dict[ir.Expr, ir.Sym] = {}
+    for root in roots:
+        for node in ir.postorder(root):
+            if node in size:
+                continue
+            if isinstance(node, ir.Ref) or not node.kids:
+                size[node] = 1
+                continue
+            size[node] = 1 + sum(1 if k in named else size[k] for k in node.kids)
+            if size[node] >= NAME_AT and node not in keep:
+                named[node] = ir.Sym(_fresh("U" if node.shape[1] != 1 else "u", taken), node.shape)
+    return named
+
+
+def _fresh(prefix: str, taken: set[str]) -> str:
+    k = 1
+    while f"{prefix}{k}" in taken:
+        k += 1
+    taken.add(f"{prefix}{k}")
+    return f"{prefix}{k}"
 
 
 class _Builder:
@@ -146,10 +184,51 @@ class _Builder:
         self.steps: list[TraceStep] = []
         self.direction = rules.placeholder(d.X)
         self.dX = ir.Sym("d" + d.X.name, d.X.shape)  # the direction, as a reader types it
+        self.taken.add(self.dX.name)
+        keep = {d.typed.expr, d.f}  # f as typed, and as differentiated (after the identities)
+        roots = [d.typed.expr, *(s.node for s in d.steps)]
+        long = any(ir.tree_size(r, LONG) >= LONG for r in keep)
+        self.short = _big_subexpressions(roots, keep, self.taken) if long else {}
+        self.memo: dict[ir.Expr, ir.Expr] = dict(self.short)
+        self.defs = tuple((sym, self.subst(node, inside=True)) for node, sym in self.short.items())
+        self.gradient_names: dict[int, ir.Sym] = {}
+
+    def subst(self, e: ir.Expr, inside: bool = False) -> ir.Expr:
+        """e with its big subexpressions written by name (not e itself, when `inside`):
+        top-down, so the work stops at a name however deep the node under it."""
+        if not self.short:
+            return e
+        if inside:
+            return algebra.rebuild(e, tuple(self.subst(k) for k in e.kids))
+        stack, memo = [e], self.memo
+        while stack:
+            node = stack[-1]
+            if node in memo:
+                stack.pop()
+                continue
+            todo = [k for k in node.kids if k not in memo]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            memo[node] = algebra.rebuild(node, tuple(memo[k] for k in node.kids))
+        return memo[e]
 
     def finish(self, e: ir.Expr) -> ir.Expr:
-        e = derive.finish(e, self.d.typed, self.taken, self.names)
+        if self.short:  # a long trace: names instead of shared-subexpression where-clauses
+            e = simplify.fold_definitions(simplify.simplify(self.subst(e)), self.d.typed.defs)
+        else:
+            e = derive.finish(e, self.d.typed, self.taken, self.names)
         return rewrite(e, lambda old, new: self.dX if old is self.direction else new)
+
+    def upstream(self, s: rules.Step) -> ir.Expr:
+        """∂f/∂(node) for a reverse step: by the name of the step that gave it, in a long trace."""
+        number = self.number.get(s.node)
+        return self.gradient_names[number] if number in self.gradient_names else s.before
+
+    def part(self, s: rules.Step) -> ir.Expr:
+        """This edge's share of ∂f/∂child; in a long trace through the upstream's name."""
+        return rules.pull(s, self.upstream(s)) if self.short else s.after
 
     def skip(self, entry: _Entry) -> None:
         """A hidden definition step h = body: body's gradient is h's, so is its number."""
@@ -158,12 +237,17 @@ class _Builder:
 
     def add(self, entry: _Entry) -> None:
         reverse = entry.mode == "reverse"
-        after = algebra.add(*(s.after for s in entry.steps)) if reverse else entry.steps[-1].after
+        after = algebra.add(*(self.part(s) for s in entry.steps)) if reverse else entry.steps[-1].after
         result = self.finish(after)
+        name = None
+        if reverse and self.short:
+            name = ir.Sym(_fresh("G" if result.shape[1] != 1 else "g", self.taken), result.shape)
+            self.gradient_names[len(self.steps) + 1] = name
         step = TraceStep(
             tuple(dict.fromkeys(s.rule for s in entry.steps)),
             tuple(dict.fromkeys(s.identity for s in entry.steps)),
-            entry.mode, self.lhs(entry), entry.node, result, self.edges(entry) if reverse else ())
+            entry.mode, self.lhs(entry), self.subst(entry.node), result,
+            self.edges(entry) if reverse else (), name)
         self.steps.append(step)
         if reverse:
             self.number[entry.node] = len(self.steps)
@@ -174,14 +258,14 @@ class _Builder:
         for i, s in enumerate(entry.steps):
             same = [j for j, t in enumerate(entry.steps) if t.node is s.node]
             J = self.finish(rules.local_jacobian(s))
-            term = self.finish(s.after) if several else None
-            out.append(Edge(s.node, _jacobian_lhs(s.node, s.child), J, self.number.get(s.node), term,
-                            same.index(i) + 1, len(same)))
+            term = self.finish(self.part(s)) if several else None
+            p, u = self.subst(s.node), self.subst(s.child)
+            out.append(Edge(p, _jacobian_lhs(p, u), J, self.number.get(s.node), term, same.index(i) + 1, len(same)))
         return tuple(out)
 
     def lhs(self, entry: _Entry) -> Lhs:
         """The one place a step's mode decides what its equation's left-hand side says."""
-        u, X, mode = entry.node, self.d.X, entry.mode
+        u, X, mode = self.subst(entry.node), self.d.X, entry.mode
         if mode == "reverse":
             return Lhs(None, u)
         if mode == "forward":

@@ -23,14 +23,7 @@ def _is_name(e: ir.Expr) -> bool:
 
 
 def _nodes(e: ir.Expr) -> int:
-    """The printed size of e, roughly: its tree's nodes, a definition counting as its name."""
-    count, stack = 0, [e]
-    while stack and count < LONG:
-        node = stack.pop()
-        count += 1
-        if not isinstance(node, ir.Ref):
-            stack.extend(node.kids)
-    return count
+    return ir.tree_size(e, LONG)
 
 
 class _Text:
@@ -116,7 +109,14 @@ def identity(step: TraceStep) -> str:
 
 def equation(step: TraceStep, unicode: bool = False) -> str:
     t = _Text(unicode)
-    return f"{left_side(step.lhs, t)} = {t.where(step.result)}"
+    name = f"{t.expr(step.name)} = " if step.name is not None else ""
+    return f"{name}{left_side(step.lhs, t)} = {t.where(step.result)}"
+
+
+def definitions(trace: Trace, unicode: bool = False) -> list[str]:
+    """u1 = tanh(W x), ...: the names a long trace gives f's subexpressions, inner first."""
+    t = _Text(unicode)
+    return [f"{t.expr(name)} = {t.expr(e)}" for name, e in trace.defs]
 
 
 def shape_text(shape: ir.Shape, unicode: bool = False) -> str:
@@ -141,7 +141,8 @@ def _chain_line(e: Edge, t: _Text) -> str:
 
 def steps_text(trace: Trace, unicode: bool = False) -> str:
     t = _Text(unicode)
-    lines = [f"f = {t.where(trace.f)}"]
+    lines = [f"f = {t.where(trace.shown_f)}"]
+    lines.extend(f"   where {line}" for line in definitions(trace, unicode))
     for i, s in enumerate(trace.steps, 1):
         lines.append(f"{i}. {rule(s)}    {identity(s)}")
         lines.append(f"   {equation(s, unicode)}   [{t.shape(s.shape)}]")
@@ -159,9 +160,11 @@ def steps_latex(trace: Trace, f: str = "f", result: str = r"\text{result}") -> s
     """An align* from f = ... to the result; `f` and `result` are the left-hand sides of the
     first and last rows (a notebook writes ∂f/∂x = ... where a page writes "result")."""
     t = _Latex()
-    rows = [r"\begin{align*}", rf"  {f} &= {to_latex(trace.f)} \\"]
+    rows = [r"\begin{align*}", rf"  {f} &= {to_latex(trace.shown_f)} \\"]
+    rows += [rf"  {to_latex(name)} &= {to_latex(e)} && \text{{where}} \\" for name, e in trace.defs]
     for s in trace.steps:
-        rows.append(rf"  {left_side(s.lhs, t)} &= {to_latex(s.result)} && \text{{{_tex_text(rule(s))}}} \\")
+        name = f"{to_latex(s.name)} = " if s.name is not None else ""
+        rows.append(rf"  {name}{left_side(s.lhs, t)} &= {to_latex(s.result)} && \text{{{_tex_text(rule(s))}}} \\")
         rows += [rf"  &\qquad {left_side(e.lhs, t)} = {to_latex(e.jacobian)} && \text{{Jacobian}} \\"
                  for e in s.edges if e.shown]
     rows.append(rf"  {result} &= {to_latex(trace.result)}")
@@ -172,8 +175,41 @@ def steps_latex(trace: Trace, f: str = "f", result: str = r"\text{result}") -> s
 # -- JSON: the rows of SPEC §4's "steps" -------------------------------------------------------
 
 def steps_json(trace: Trace) -> list[dict]:
+    """One row per step. In a long trace a row says what each name it is the first to use
+    stands for (`names`: u1 = tanh(W x); g2 = the result of the step `name`d g2), so that
+    every row can be checked alone with the rows before it, and the JSON grows linearly."""
     t = _Text()
-    return [_row(s, t, trace.variables) for s in trace.steps]
+    defs = dict(trace.defs)
+    variables = {**trace.variables, **{name.name: name for name in defs},
+                 **{s.name.name: s.name for s in trace.steps if s.name is not None}}
+    given: set = set()
+    rows = []
+    for s in trace.steps:
+        row = _row(s, t, variables)
+        if defs:
+            new = _first_uses(s, defs, given)
+            if new:
+                row["names"] = {t.expr(name): t.expr(defs[name]) for name in new}
+        if s.name is not None:
+            row["name"] = t.expr(s.name)
+        rows.append(row)
+    return rows
+
+
+def _first_uses(s: TraceStep, defs: dict, given: set) -> list:
+    """The defined names a step uses (through each other too) that no earlier row gave,
+    inner first."""
+    roots = [s.node, s.result, *(x for e in s.edges for x in (e.through, e.jacobian, e.term) if x is not None)]
+    new, stack = [], [n for r in roots for n in ir.postorder(r) if n in defs and n not in given]
+    while stack:
+        name = stack.pop()
+        if name in given:
+            continue
+        given.add(name)
+        new.append(name)
+        stack.extend(n for n in ir.postorder(defs[name]) if n in defs and n not in given)
+    order = {name: i for i, name in enumerate(defs)}
+    return sorted(new, key=order.__getitem__)
 
 
 def _row(s: TraceStep, t: _Text, variables: dict) -> dict:
