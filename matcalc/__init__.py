@@ -12,8 +12,6 @@ This module is the Python API:
 """
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -87,17 +85,6 @@ def analyze(expr: str, declare: Iterable[str] | str = (), scalar: bool = False, 
     return typed(expr, declare, scalar, keep)
 
 
-@contextmanager
-def _deep_recursion(limit: int = 20_000):
-    """Printers and constructors recurse on deep input; the caller's limit comes back after."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, limit))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
-
-
 KINDS = {"derivative": "diff", "gradient": "grad", "jacobian": "jac", "hessian": "hess"}
 
 
@@ -111,10 +98,9 @@ def diff(expr: str, wrt: str | Iterable[str] | None = None, kind: str = "diff", 
     command = KINDS.get(kind, kind)
     if command not in KINDS.values():
         raise ValueError(f"kind must be one of {', '.join([*KINDS.values(), *KINDS])}, not {kind!r}")
-    with _deep_recursion():
-        if wrt is None or isinstance(wrt, str):
-            return _diff(expr, wrt, command, layout, declare, steps, all_steps)
-        return [_diff(expr, w, command, layout, declare, steps, all_steps) for w in wrt]
+    if wrt is None or isinstance(wrt, str):
+        return _diff(expr, wrt, command, layout, declare, steps, all_steps)
+    return [_diff(expr, w, command, layout, declare, steps, all_steps) for w in wrt]
 
 
 def _diff(expr, wrt, kind, layout, declare, steps, all_steps) -> Result:

@@ -15,6 +15,7 @@ Imports nothing from matcalc.
 """
 from __future__ import annotations
 
+import hashlib
 import weakref
 from dataclasses import dataclass, fields
 from fractions import Fraction
@@ -113,6 +114,39 @@ def dims_json(shape: Shape) -> list:
 
 _TABLE: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
 
+# Keys nest no deeper than this: comparing two keys recurses in C as deep as they nest, so
+# below it a deep child is written as its own rank, payload and a digest of its structure
+# (deterministic, so the order of terms never depends on the run or on earlier input).
+KEY_DEPTH = 48
+
+
+def _cut(e: "Expr") -> tuple:
+    """In a key's place: ranks (-1) before any child, so it never meets a key's bytes."""
+    return (e._rank, e._payload(), ((-1, _digest(e)),))
+
+
+_DIGESTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _digest(root: "Expr") -> bytes:
+    """A structural digest of root, children first without recursion, each node once."""
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if node in _DIGESTS:
+            stack.pop()
+            continue
+        todo = [k for k in node.kids if k not in _DIGESTS]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        h = hashlib.blake2b(repr((node._rank, node._payload())).encode(), digest_size=12)
+        for k in node.kids:
+            h.update(_DIGESTS[k])
+        _DIGESTS[node] = h.digest()
+    return _DIGESTS[root]
+
 
 def _payload(v):
     """A field that is not a child, in a form that compares across types."""
@@ -131,6 +165,7 @@ class Expr:
     kids: tuple = ()
     shape: Shape
     key: tuple
+    height: int
 
     def __new__(cls, *args):
         defaults = cls.__dict__.get("_defaults")
@@ -147,7 +182,9 @@ class Expr:
     def __post_init__(self):
         if "key" not in self.__dict__:
             object.__setattr__(self, "shape", self._shape())
-            object.__setattr__(self, "key", (self._rank, self._payload(), tuple(k.key for k in self.kids)))
+            object.__setattr__(self, "height", 1 + max((k.height for k in self.kids), default=0))
+            object.__setattr__(self, "key", (self._rank, self._payload(), tuple(
+                k.key if k.height < KEY_DEPTH else _cut(k) for k in self.kids)))
 
     def _payload(self) -> tuple:
         return tuple(_payload(getattr(self, f.name)) for f in fields(self)

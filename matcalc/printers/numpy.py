@@ -50,6 +50,7 @@ class NumpyPrinter(Printer):
     whatever the operator: the code is evaluated far more often than it is read."""
 
     term = ATOM
+    pure_refs = False  # a definition is bound with := where it is first used
 
     def __init__(self, variables: dict[str, ir.Sym]):
         self.sizes: dict = {}
