@@ -83,9 +83,16 @@ def neg(a: Expr) -> Expr:
     return mul(const(-1), a)
 
 
+# A product of more factors than this is kept whole inside a bigger one: flattening it into
+# every product built from it would make a chain k deep cost k² (deep input; issue 11).
+MAX_FLAT = 64
+
+
 def _mul_parts(x: Expr, coeff: list, scalars: list, chain: list, eyes: list):
     if isinstance(x, Const):
         coeff[0] *= x.value
+    elif isinstance(x, Mul) and len(x.factors) > MAX_FLAT:
+        (scalars if x.shape == SCALAR else chain).append(x)
     elif isinstance(x, Mul):
         inner_chain = [f for f in x.factors if f.shape != SCALAR]
         if x.shape == SCALAR and inner_chain:

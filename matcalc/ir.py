@@ -122,7 +122,11 @@ KEY_DEPTH = 48
 
 def _cut(e: "Expr") -> tuple:
     """In a key's place: ranks (-1) before any child, so it never meets a key's bytes."""
-    return (e._rank, e._payload(), ((-1, _digest(e)),))
+    cut = e.__dict__.get("_cut")
+    if cut is None:
+        cut = (e._rank, e._payload(), ((-1, _digest(e)),))
+        object.__setattr__(e, "_cut", cut)
+    return cut
 
 
 _DIGESTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

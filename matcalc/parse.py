@@ -18,7 +18,7 @@ from .lalr import Parser, Token, Tree, UnexpectedCharacters, UnexpectedInput, Un
 ALIASES = {"trace": "tr", "ln": "log", "norm": "norm2"}
 
 MAX_LENGTH = 20_000
-MAX_DEPTH = 200
+MAX_DEPTH = 2_500  # syntax levels: a tanh chain 1,000 deep is 2,001
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Vectors are 1-D arrays, so a product is written by the kinds of its factors: a column
 times a row is np.outer, anything else is @. Sizes come from the variables' shapes.
-Definitions are bound with := where first evaluated, which is where first printed.
+Definitions are bound first, in order, with := (each then prints as its name).
 Imports ir and printers.common only.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import keyword
 from fractions import Fraction
 
 from .. import ir
-from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer
+from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer, definitions
 
 FUNCS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
@@ -42,7 +42,14 @@ def kind_of(shape) -> str:
 
 
 def to_numpy(e: ir.Expr, variables: dict[str, ir.Sym]) -> str:
-    return NumpyPrinter(variables).show(e)
+    """One expression; definitions are bound first, in order, with := in a tuple whose last
+    item is the value, so that each prints as its name wherever it is used."""
+    p = NumpyPrinter(variables)
+    code, defs = p.show(e), definitions(e)
+    if not defs:
+        return code
+    binds = ", ".join(f"({py_name(r.name)} := {p.show(r.a)})" for r in defs)
+    return f"({binds}, {code})[-1]"
 
 
 class NumpyPrinter(Printer):
@@ -50,7 +57,6 @@ class NumpyPrinter(Printer):
     whatever the operator: the code is evaluated far more often than it is read."""
 
     term = ATOM
-    pure_refs = False  # a definition is bound with := where it is first used
 
     def __init__(self, variables: dict[str, ir.Sym]):
         self.sizes: dict = {}
@@ -63,7 +69,6 @@ class NumpyPrinter(Printer):
             elif (r, c) != (1, 1):
                 self.sizes.setdefault(r, f"{py_name(name)}.shape[0]")
                 self.sizes.setdefault(c, f"{py_name(name)}.shape[1]")
-        self.bound: set[str] = set()
         self.temps = 0
 
     def dim(self, d) -> str:
@@ -111,12 +116,7 @@ class NumpyPrinter(Printer):
                 f".T.reshape(-1, order=\"F\")]"), POSTFIX
 
     def v_Ref(self, e):
-        name = py_name(e.name)
-        if name in self.bound:
-            return name, ATOM
-        body = self.show(e.a)
-        self.bound.add(name)
-        return f"({name} := {body})", SUM
+        return py_name(e.name), ATOM
 
     # -- products ----------------------------------------------------------------------
     def product(self, c: Fraction, factors):

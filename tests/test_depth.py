@@ -1,0 +1,71 @@
+"""Deep input: 1,000 levels differentiate and print within Python's default stack, and
+deeper input is refused with the limit named; the interpreter's recursion limit is never
+touched."""
+import json
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from matcalc import diff
+from matcalc.cli import app
+from matcalc.parse import MAX_DEPTH
+
+
+def nest(k: int, inner: str, around: str) -> str:
+    """around applied k times: around.format(around.format(... inner ...))."""
+    out = inner
+    for _ in range(k):
+        out = around.format(out)
+    return out
+
+
+DEEP = [  # (command, expression 1,000 levels deep, variable)
+    ("grad", "sum(" + nest(1000, "x", "tanh(W {})") + ")", "x"),
+    ("jac", nest(1000, "x", "tanh(W {})"), "x"),
+    ("grad", nest(1000, "x' x", "log(1 + {})"), "x"),
+    ("jac", nest(1000, "x", "A ({})"), "x"),
+    ("jac", nest(1000, "x", "({} + b)"), "x"),
+    ("grad", "sum(" + nest(1000, "x", "({} .* y)") + ")", "x"),
+    ("diff", nest(1000, "t", "sin({})"), "t"),
+    ("jac", nest(1000, "X", "({})'"), "X"),
+]
+
+
+@pytest.fixture(scope="module")
+def limit():
+    before = sys.getrecursionlimit()
+    yield before
+    assert sys.getrecursionlimit() == before
+
+
+@pytest.mark.parametrize("command, expr, wrt", DEEP, ids=[f"{c} {e[:24]}... /{w}" for c, e, w in DEEP])
+def test_a_thousand_levels_differentiate_and_print(command, expr, wrt, limit):
+    r = diff(expr, wrt=wrt, kind=command, declare=["t: scalar"] if wrt == "t" else ())
+    assert sys.getrecursionlimit() == limit, "diff() leaves the recursion limit alone"
+    assert r.derivative and r.latex and r.numpy  # every printer, within the default stack
+
+
+def test_a_thousand_levels_through_the_command_line():
+    command, expr, wrt = DEEP[0]
+    out = CliRunner().invoke(app, [command, expr, "--wrt", wrt, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["derivative"].startswith("W' ((W' ((W' ")
+
+
+def test_the_deep_trace_is_linear_and_whole():
+    """--steps at depth 300: one step per level, each row short (it names, not repeats);
+    the names themselves (u1 = tanh(W x), ...) are given once, by the first row using them."""
+    expr = "sum(" + nest(300, "x", "tanh(W {})") + ")"
+    steps = diff(expr, wrt="x", kind="grad", steps=True).steps
+    assert len(steps) == 2 * 300 + 1
+    assert max(len(json.dumps({k: v for k, v in s.items() if k != "names"})) for s in steps) < 1_000
+    given = [name for s in steps for name in s.get("names", {})]
+    assert len(given) == len(set(given)) == 300
+
+
+def test_deeper_than_the_limit_is_an_error_with_a_column():
+    expr = nest(MAX_DEPTH, "x", "({})'")
+    out = CliRunner().invoke(app, ["diff", expr, "--wrt", "x"])
+    assert out.exit_code == 1
+    assert "nested too deeply" in out.output and "^" in out.output and "Traceback" not in out.output
