@@ -144,12 +144,26 @@ def mlp_inline(d: int) -> tuple[str, str]:
     return f"||W{d} {h} - y||^2", "W1"
 
 
+def hess_chain(d: int) -> tuple[str, str]:
+    """hess of sum(tanh(W tanh(W ... tanh(W x)))), depth d, by x."""
+    return f"sum({chain(d)[0]})", "x"
+
+
+def hess_where(d: int) -> tuple[str, str]:
+    """hess of sum(h{d-1}) where h0 = tanh(W x); h1 = tanh(W h0); ..., by x."""
+    defs = ["h0 = tanh(W x)"] + [f"h{i} = tanh(W h{i - 1})" for i in range(1, d)]
+    return f"sum(h{d - 1}) where " + "; ".join(defs), "x"
+
+
 FAMILIES = {
     "chain": chain,
     "quadsum": quadratic_sum,
     "mlp-where": mlp_where,
     "mlp-inline": mlp_inline,
+    "hess-chain": hess_chain,
+    "hess-where": hess_where,
 }
+KINDS = {"hess-chain": "hess", "hess-where": "hess"}  # the kind of derivative, where not diff
 
 
 class Timeout(Exception):
@@ -160,7 +174,7 @@ def _alarm(signum, frame):
     raise Timeout
 
 
-def time_diff(diff, expr: str, wrt: str, timeout: float, steps: bool = False) -> tuple[float, str]:
+def time_diff(diff, expr: str, wrt: str, timeout: float, steps: bool = False, kind: str = "diff") -> tuple[float, str]:
     """Median ms of up to 3 calls (one if slow), and the derivative's text (with
     `steps`, the JSON of the trace)."""
     times, text = [], ""
@@ -171,7 +185,7 @@ def time_diff(diff, expr: str, wrt: str, timeout: float, steps: bool = False) ->
             signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
             start = time.perf_counter()
-            result = diff(expr, wrt=wrt, steps=steps)
+            result = diff(expr, wrt=wrt, steps=steps, kind=kind)
             times.append((time.perf_counter() - start) * 1000)
         finally:
             if has_alarm:
@@ -207,7 +221,7 @@ def bench_scaling(families: list[str], sizes: list[int], timeout: float, show: b
         for n in sizes:
             expr, wrt = make(n)
             try:
-                ms, text = time_diff(diff, expr, wrt, timeout, steps)
+                ms, text = time_diff(diff, expr, wrt, timeout, steps, KINDS.get(name, "diff"))
             except Timeout:
                 print(f"{n:>5} {len(expr):>7}  over {timeout:g} s: larger sizes skipped")
                 break

@@ -61,18 +61,33 @@ def add(*terms: Expr) -> Expr:
                 as_is[rest] = t
             coeffs[rest] = coeffs.get(rest, Fraction(0)) + c
     out = [as_is.get(rest) or mul(const(c), rest) for rest, c in coeffs.items() if c != 0]
-    out = _transposes_last(out)
+    out = _positive_first(_transposes_last(out))
     if not out:
         return zero(shape)
     return out[0] if len(out) == 1 else Add(tuple(out))
 
 
 def _transposes_last(terms: list[Expr]) -> list[Expr]:
-    """Write A + Aᵀ rather than Aᵀ + A: a term's transpose follows the term."""
+    """Write A + Aᵀ rather than Aᵀ + A: a term's transpose follows right after the term."""
     if len(terms) < 2 or not any(isinstance(split_coeff(t)[1], Transpose) for t in terms):
         return terms
     present = set(terms)
-    return sorted(terms, key=lambda t: (1 if (isinstance(t, Transpose) and t.a in present) else 0))
+    moved = {t.a: t for t in terms if isinstance(t, Transpose) and t.a in present}
+    out = []
+    for t in terms:
+        if not (isinstance(t, Transpose) and t.a in present):
+            out.append(t)
+            if t in moved:
+                out.append(moved[t])
+    return out
+
+
+def _positive_first(terms: list[Expr]) -> list[Expr]:
+    """b - a rather than -a + b: a sum that opens with a negative term puts its positive
+    terms first, in their order (one sign fewer to print)."""
+    if not terms or split_coeff(terms[0])[0] > 0:
+        return terms
+    return sorted(terms, key=lambda t: split_coeff(t)[0] < 0)
 
 
 def sub(a: Expr, b: Expr) -> Expr:

@@ -521,7 +521,7 @@ SQUARED_NORM = Fused("squared norm", "reverse", Rule(
 LOG_SOFTMAX = Fused("log-softmax", "reverse", Rule(
     "u = log(softmax(z)):  ∂f/∂z = g − sum(g) softmax(z)",
     lambda u, z, G: sub(G, mul(algebra.sum_(G), algebra.softmax(z))),
-    Example("-y' log(softmax(x))", "x", "-y + sum(y) softmax(x)")))
+    Example("-y' log(softmax(x))", "x", "sum(y) softmax(x) - y")))
 FORWARD_LOG_SOFTMAX = Fused("log-softmax", "differential", Rule(
     "d log(softmax(z)) = dz − 1 softmax(z)ᵀ dz",
     lambda u, z, dz: sub(dz, mul(ones(z.shape), inner(algebra.softmax(z), dz))),

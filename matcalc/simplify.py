@@ -2,13 +2,17 @@
 
 Every rewrite that needs a name is a Rewrite here, stating its identity; the engine applies
 them bottom-up to a fixpoint and can record each application, so `--all-steps` shows
-it. Canonical form (algebra.py) is what every node already satisfies. Folding the
-user's definitions back in and naming shared subexpressions keep a result's printed
-size linear in its DAG. Imports ir and algebra.
+it. Canonical form (algebra.py) is what every node already satisfies. Where two forms
+are both right (one denominator or two, terms collected or not), the shorter in printed
+tokens wins, measured with the text printer on small trees. Folding the user's
+definitions back in and naming shared subexpressions keep a result's printed size linear
+in its DAG. Imports ir, algebra and (to measure) printers.text.
 """
 from __future__ import annotations
 
 import os
+import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
@@ -99,12 +103,24 @@ CHAIN_RULES = [
 ]
 
 
+def _may_pair(l, r, base_l, base_r) -> bool:
+    """Whether any chain rule could apply to neighbours l, r: powers of one base (an
+    inverse is a power), a Kronecker product, ones, or a diagonal beside a vector."""
+    return (base_l is base_r or isinstance(l, (ir.Kron, ir.Ones)) or isinstance(r, (ir.Kron, ir.Ones))
+            or (isinstance(l, ir.DiagMat) and r.shape[1] == 1) or (isinstance(r, ir.DiagMat) and l.shape[0] == 1))
+
+
 def _in_chain(e: ir.Mul):
     """The first chain rule that applies to two neighbours, and the product it gives."""
     scalars, chain = ir.scalars_and_chain(e)
+    bodies = [ir.body(f) for f in chain]
+    bases = [_mat_base(b)[0] for b in bodies]
     for i in range(len(chain) - 1):
+        l, r = bodies[i], bodies[i + 1]
+        if not _may_pair(l, r, bases[i], bases[i + 1]):
+            continue  # a long chain is scanned in one cheap pass
         for rule in CHAIN_RULES:
-            out = rule.fn(ir.body(chain[i]), ir.body(chain[i + 1]))
+            out = rule.fn(l, r)
             if out is not None:
                 return rule, mul(*scalars, *chain[:i], *out, *chain[i + 2:])
     return None
@@ -224,11 +240,31 @@ def _logsumexp(e):
         return algebra.logsumexp(a.a.a)
 
 
+def _one_denominator(e):
+    """1 - a/(1 + a) = 1/(1 + a): a scalar sum over one denominator, where the numerator
+    then cancels and the whole prints shorter."""
+    if e.shape != SCALAR:
+        return None
+    for base in {b for t in e.terms for b, k in _powers(t).items() if k == -1 and isinstance(b, ir.Add)}:
+        top = []
+        for t in e.terms:
+            k, rest = ir.split_coeff(t)
+            if _powers(t).get(base) == -1:
+                top.append(algebra.mul(t, base))
+            else:
+                top.extend(algebra.mul(t, b) for b in base.terms)
+        out = algebra.mul(algebra.add(*top), power(base, -1))
+        if _shorter(e, out) is out:
+            return out
+    return None
+
+
 NODE_RULES = {
     ir.Transpose: [Rewrite("transpose of a sum of rows", "(a xᵀ + b yᵀ)ᵀ = a x + b y", _transpose_of_rows)],
     ir.Mul: [Rewrite("sum of entries", "1ᵀ M 1 = sum(M)", _sum_of_entries),
              Rewrite("softmax", "exp(v)/sum(exp(v)) = softmax(v)", _softmax_of_exp)],
-    ir.Add: [Rewrite("kron is bilinear", "A ⊗ B + A ⊗ C = A ⊗ (B + C)", _kron_bilinear)],
+    ir.Add: [Rewrite("kron is bilinear", "A ⊗ B + A ⊗ C = A ⊗ (B + C)", _kron_bilinear),
+             Rewrite("one denominator", "a - b/(b + c) = (a (b + c) - b)/(b + c), where it cancels", _one_denominator)],
     ir.Trace: [
         Rewrite("trace is linear", "tr(A + B) = tr(A) + tr(B)", _trace_of_sum),
         Rewrite("cyclic trace", "tr(a bᵀ C) = bᵀ C a", _cyclic_trace),
@@ -323,8 +359,13 @@ def identities(e: ir.Expr, log: list | None = None) -> ir.Expr:
 
 
 def simplify(e: ir.Expr, log: list | None = None) -> ir.Expr:
-    """The named identities and factoring: what a result is printed from."""
-    return _Simplifier(True, log)(e)
+    """The named identities and factoring: what a result is printed from. Factoring
+    weighs a form by its printed length, knowing which scalars the result shares."""
+    token = _SHARED.set(_shared_scalars(e))
+    try:
+        return _Simplifier(True, log)(e)
+    finally:
+        _SHARED.reset(token)
 
 
 # -- factoring sums --------------------------------------------------------------------------
@@ -342,7 +383,8 @@ def factor(e: ir.Expr) -> ir.Expr:
         out = _factor_side(e.terms, side)
         if out is not None:
             return out
-    return _factor_scalars(e)
+    out = _factor_scalars(e)
+    return out if out is not e else _collected(e)
 
 
 FACTOR = Rewrite("factor", "A x + B x = (A + B) x;  A x + A y = A (x + y);  2 a + 2 b = 2 (a + b)", factor)
@@ -359,25 +401,130 @@ def _factor_side(terms, side):
     common, members = best
     if len(members) < 2:
         return None
-    rests = []
-    for t in members:
-        scalars, chain = _parts(t)
-        rest = chain[:-1] if side == -1 else chain[1:]
-        rests.append(algebra.mul(*scalars, *rest))
+    parts = [_parts(t) for t in members]
+    run = _common_run(parts, side)
+    rests = [algebra.mul(*scalars, *(chain[:-run] if side == -1 else chain[run:])) for scalars, chain in parts]
+    common = parts[0][1][-run:] if side == -1 else parts[0][1][:run]
     inner = factor(algebra.add(*rests))
-    combined = algebra.mul(inner, common) if side == -1 else algebra.mul(common, inner)
+    combined = algebra.mul(inner, *common) if side == -1 else algebra.mul(*common, inner)
     others = [t for t in terms if t not in members]
     if not others:
         return combined
     return factor(algebra.add(combined, *others)) if len(others) > 1 else algebra.add(combined, *others)
 
 
+def _replace(terms, members, collected):
+    """The sum with `members` replaced by `collected`, where the first of them stood."""
+    first = members[0]
+    return algebra.add(*(collected if t is first else t for t in terms if t is first or t not in members))
+
+
+def _by_scalars(terms):
+    """s A + s B = s (A + B): terms with one scalar part (coefficient included) collected."""
+    groups: dict = {}
+    for t in terms:
+        scalars, chain = _parts(t)
+        if chain and scalars:
+            groups.setdefault(tuple(ir.body(s) for s in scalars), []).append(t)
+    for members in groups.values():
+        if 1 < len(members) < len(terms):
+            inner = algebra.add(*(algebra.mul(*_parts(t)[1]) for t in members))
+            return _replace(terms, members, algebra.mul(*_parts(members[0])[0], inner))
+    return None
+
+
+def _by_chain(terms):
+    """a C + b C = (a + b) C: terms with one matrix chain and different scalars collected."""
+    groups: dict = {}
+    for t in terms:
+        scalars, chain = _parts(t)
+        if chain:
+            groups.setdefault(tuple(ir.body(f) for f in chain), []).append(t)
+    for members in groups.values():
+        if len(members) > 1:
+            scalar = algebra.add(*(algebra.mul(*_parts(t)[0]) for t in members))
+            return _replace(terms, members, algebra.mul(scalar, *_parts(members[0])[1]))
+    return None
+
+
+def _open_transposes(terms):
+    """G + Gᵀ with G a sum: the transposed sum opened, (P + Q)ᵀ = Pᵀ + Qᵀ, so that its
+    terms can meet their partners."""
+    if not any(isinstance(ir.split_coeff(t)[1], ir.Transpose) and isinstance(ir.split_coeff(t)[1].a, ir.Add)
+               for t in terms):
+        return None
+    out = []
+    for t in terms:
+        k, rest = ir.split_coeff(t)
+        if isinstance(rest, ir.Transpose) and isinstance(rest.a, ir.Add):
+            out.extend(algebra.mul(algebra.const(k), T(u)) for u in rest.a.terms)
+        else:
+            out.append(t)
+    return algebra.add(*out)
+
+
+def _collected(e: ir.Add) -> ir.Expr:
+    """Terms collected by a common scalar part or a common chain, then factored, where the
+    whole prints shorter: A + Aᵀ − c B − c Bᵀ = A + Aᵀ − c (B + Bᵀ)."""
+    for collect in (_open_transposes, _by_chain, _by_scalars):
+        new = collect(e.terms)
+        if new is not None:
+            new = factor(new) if isinstance(new, ir.Add) else new
+            if _shorter(e, new, ties=True, named=True) is new:
+                return new
+    return e
+
+
+def _common_run(parts, side) -> int:
+    """How many factors on one side all the chains share, each keeping one of its own:
+    the whole run comes out at once, so a sum of k long chains (a deep Hessian) is
+    factored in one pass instead of one factor per level."""
+    chains = [chain for _, chain in parts]
+    limit = min(len(c) for c in chains) - 1
+    run = 1
+    while run < limit:
+        i = -1 - run if side == -1 else run
+        if any(c[i] is not chains[0][i] for c in chains[1:]):
+            break
+        run += 1
+    return run
+
+
+def _powers(t: ir.Expr) -> dict:
+    """The scalar factors of a term without its coefficient, as {base: exponent}."""
+    out: dict = {}
+    for s in _parts(ir.split_coeff(t)[1])[0]:
+        s = ir.body(s)  # seen through definitions, as every rule sees them
+        base, k = (s.a, s.k) if isinstance(s, ir.Pow) else (s, Fraction(1))
+        out[base] = out.get(base, 0) + k
+    return out
+
+
+def _common_powers(terms) -> dict:
+    """{base: k} with bᵏ a factor of every term: b in each, its exponents of one sign, and
+    k the one nearest zero, so that a/s - c/s² keeps one denominator: (a - c/s)/s."""
+    powers = [_powers(t) for t in terms]
+    common = {}
+    for base, k in powers[0].items():
+        ks = [p.get(base) for p in powers]
+        if all(j is not None and (j > 0) == (k > 0) for j in ks):
+            common[base] = min(ks) if k > 0 else max(ks)
+    return common
+
+
 def _factor_scalars(e: ir.Add) -> ir.Expr:
-    """Pull out a coefficient or scalar factor common to every term."""
+    """Pull out a coefficient or scalar factor common to every term; where the terms hold
+    different powers of a scalar, its lowest power too, when that prints shorter (one
+    denominator for a quotient's derivative: a/s - c/s² b = (a - c/s b)/s)."""
+    lowest = _common_powers(e.terms)
+    exact = {b: k for b, k in lowest.items() if all(_powers(t)[b] == k for t in e.terms)}
+    if exact == lowest:
+        return _pull_scalars(e, exact)
+    return _shorter(_pull_scalars(e, exact), _pull_scalars(e, lowest), ties=True)
+
+
+def _pull_scalars(e: ir.Add, common: dict) -> ir.Expr:
     coeffs = [ir.split_coeff(t)[0] for t in e.terms]
-    common = set(_parts(ir.split_coeff(e.terms[0])[1])[0])
-    for t in e.terms[1:]:
-        common &= set(_parts(ir.split_coeff(t)[1])[0])
     c = abs(coeffs[0]) if all(abs(x) == abs(coeffs[0]) for x in coeffs) else Fraction(1)
     if all(x < 0 for x in coeffs):
         c = -c
@@ -386,9 +533,91 @@ def _factor_scalars(e: ir.Add) -> ir.Expr:
     out = []
     for t in e.terms:
         k, rest = ir.split_coeff(t)
-        scalars, chain = _parts(rest)
-        out.append(algebra.mul(algebra.const(k / c), *(s for s in scalars if s not in common), *chain))
-    return algebra.mul(algebra.const(c), *sorted(common, key=lambda s: s.key), algebra.add(*out))
+        chain = _parts(rest)[1]
+        left = [power(b, j - common.get(b, 0)) for b, j in _powers(t).items()]
+        out.append(algebra.mul(algebra.const(k / c), *left, *chain))
+    pulled = [power(b, common[b]) for b in sorted(common, key=lambda b: b.key)]
+    return algebra.mul(algebra.const(c), *pulled, algebra.add(*out))
+
+
+# -- choosing the shorter of two forms -------------------------------------------------------
+
+_SHARED: ContextVar[frozenset] = ContextVar("shared scalars of the result being simplified", default=frozenset())
+MEASURED = 200  # tree size beyond which no optional rewrite is measured (nor applied)
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d]\w*|\.[*/^]|\|\||\S")
+
+
+def _tree(e: ir.Expr) -> dict | None:
+    """{node: occurrences} over the printed tree (definitions written out); None when it
+    holds more than MEASURED nodes."""
+    stack, seen, count = [e], {}, 0
+    while stack:
+        count += 1
+        if count > MEASURED:
+            return None
+        node = ir.body(stack.pop())
+        seen[node] = seen.get(node, 0) + 1
+        k, rest = ir.split_coeff(node)
+        if k != 1 and rest.shape == SCALAR:  # -x' A x holds the scalar x' A x
+            seen[rest] = seen.get(rest, 0) + 1
+        stack.extend(node.kids)
+    return seen
+
+
+def _repeated_scalars(e: ir.Expr) -> frozenset:
+    """The scalars that occur more than once in e and are large enough for name_shared to
+    name: printed once each, as a name."""
+    seen, sizes = _tree(e) or {}, {}
+    return frozenset(n for n, c in seen.items() if c > 1 and _nameable(n, sizes))
+
+
+def _tokens(e: ir.Expr, named: frozenset = frozenset()) -> int | None:
+    """Printed length in tokens (names, numbers, operators), with every definition written
+    out, so that a `where` name changes no choice. A scalar of `named` that occurs more
+    than once counts as a name plus its definition; one that the whole result shares
+    (_SHARED) as a name alone. None for a large tree."""
+    seen = _tree(e)
+    if seen is None:
+        return None
+    from .printers.text import to_text
+
+    shared = _SHARED.get()
+    local = {n for n in named if seen.get(n, 0) > 1 and n not in shared}
+    names = local | {n for n in shared if n in seen}
+
+    def view(old, new):
+        new = ir.body(new)
+        k, rest = ir.split_coeff(new)
+        if rest in names and rest is not new:
+            return algebra.mul(algebra.const(k), ir.Ref("s", rest))
+        return ir.Ref("s", new) if new in names else new
+
+    definitions = sum(len(_TOKEN.findall(to_text(n))) + 3 for n in local)
+    return len(_TOKEN.findall(to_text(rewrite(e, view)))) + definitions
+
+
+def _shorter(old: ir.Expr, new: ir.Expr, ties: bool = False, named: bool = False) -> ir.Expr:
+    """new where it prints in fewer tokens than old (or as few, with `ties`); old otherwise.
+    With `named`, scalars count as name_shared will print them."""
+    names = _repeated_scalars(old) if named else frozenset()
+    a, b = _tokens(old, names), _tokens(new, names)
+    return new if a is not None and b is not None and (b < a or ties and b == a) else old
+
+
+def _nameable(n: ir.Expr, sizes: dict) -> bool:
+    return n.shape == SCALAR and not isinstance(n, (ir.Pow, *ir.LEAVES)) and _size(n, sizes) >= 4
+
+
+def _shared_scalars(e: ir.Expr) -> frozenset:
+    """The scalars that e uses in more than one place, which name_shared will name."""
+    uses: dict = {}
+    for node in ir.postorder(e):
+        for k in node.kids:
+            k = ir.body(k)
+            k = ir.body(k.a) if isinstance(k, ir.Pow) else k
+            uses[k] = uses.get(k, 0) + 1
+    sizes: dict = {}
+    return frozenset(n for n, c in uses.items() if c > 1 and _nameable(n, sizes))
 
 
 # -- definitions -----------------------------------------------------------------------------
@@ -430,6 +659,14 @@ def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4, names: dict | No
         for k in node.kids:
             uses[k] = uses.get(k, 0) + 1
             stack.append(k)
+    forms: dict = {}  # how many distinct powers of a scalar the result holds
+    for n in uses:
+        if isinstance(n, ir.Pow):
+            forms[n.a] = forms.get(n.a, 1 if n.a in uses and uses[n.a] > 1 else 0) + 1
+    for n, c in list(uses.items()):  # 1/s and s², shared: s is named once, then 1/s1, s1^2
+        if isinstance(n, ir.Pow) and c > 1 and (n.k < 0 or forms[n.a] > 1):
+            uses[n.a] = uses.get(n.a, 0) + c - 1
+            uses[n] = 1
     sizes: dict = {}
     shared = {
         n for n, c in uses.items()

@@ -1176,6 +1176,60 @@ KRONECKER = [
         lambda a, P, Q, X: a @ kron(P, Q) @ vec(X), source="vec: (P ⊗ Q) vec(X)"),
 ]
 
+# Issue 13: quotients, normalisations, Gaussian kernels and rank-one updates, each with the
+# form a careful author writes as its answer; and Hessians of deep compositions (issue 11).
+
+def tanh_net(W, x, depth):
+    h = x
+    for _ in range(depth):
+        h = tanh(W @ h)
+    return np.sum(h)
+
+
+QUOTIENTS = [
+    grad("x' A x / (x' B x) where x: n; A: n x n; B: n x n", "x",
+         lambda x, A, B: (x @ A @ x) / (x @ B @ x), spd=("B",),
+         answer=lambda x, A, B: ((A + A.T) @ x - (x @ A @ x) / (x @ B @ x) * (B + B.T) @ x) / (x @ B @ x),
+         source="Quotient: generalised Rayleigh quotient"),
+    grad("(a' x)/(b' x) where a: n; b: n; x: n", "x", lambda a, b, x: (a @ x) / (b @ x),
+         answer=lambda a, b, x: (a - (a @ x) / (b @ x) * b) / (b @ x),
+         source="Quotient: a ratio of linear forms"),
+    grad("x' inv(A + x x') x where x: n; A: n x n", "x", lambda x, A: x @ inv(A + outer(x, x)) @ x,
+         invertible=("A",),
+         answer=lambda x, A: (1 - x @ inv(A + outer(x, x)) @ x)
+         * (inv(A + outer(x, x)) + inv(A + outer(x, x)).T) @ x,
+         source="Rank-one update: (1 - s) (M⁻¹ + M⁻ᵀ) x, M = A + x xᵀ, s = xᵀ M⁻¹ x"),
+    grad("a' inv(A + u v') b where a: n; b: n; u: n; v: n; A: n x n", "u",
+         lambda a, b, u, v, A: a @ inv(A + outer(u, v)) @ b, invertible=("A",),
+         answer=lambda a, b, u, v, A: -(v @ inv(A + outer(u, v)) @ b) * inv(A + outer(u, v)).T @ a,
+         source="Rank-one update: by the left vector"),
+    grad("x' x/(1 + x' x) where x: n", "x", lambda x: (x @ x) / (1 + x @ x),
+         answer=lambda x: 2 * x / (1 + x @ x) ** 2, source="Quotient: one denominator that cancels"),
+    jac("x/sqrt(x' x) where x: n", "x", lambda x: x / np.sqrt(x @ x),
+        answer=lambda x: eye(len(x)) / norm(x) - outer(x, x) / norm(x) ** 3,
+        source="Normalisation: x/√(xᵀx)"),
+    grad("exp(-||x - y||^2/(2 s^2)) where x: n; y: n; s: scalar", "x",
+         lambda x, y, s: exp(-norm(x - y) ** 2 / (2 * s ** 2)),
+         answer=lambda x, y, s: -exp(-norm(x - y) ** 2 / (2 * s ** 2)) / s ** 2 * (x - y),
+         source="Gaussian kernel: by the point"),
+    grad("exp(-||x - y||^2/(2 s^2)) where x: n; y: n; s: scalar", "s",
+         lambda x, y, s: exp(-norm(x - y) ** 2 / (2 * s ** 2)), positive=("s",),
+         answer=lambda x, y, s: norm(x - y) ** 2 * exp(-norm(x - y) ** 2 / (2 * s ** 2)) / s ** 3,
+         source="Gaussian kernel: by the bandwidth"),
+    grad("(x' y)/(||x|| ||y||) where x: n; y: n", "x", lambda x, y: (x @ y) / (norm(x) * norm(y)),
+         answer=lambda x, y: (y / norm(x) - (x @ y) / norm(x) ** 3 * x) / norm(y),
+         source="Normalisation: cosine similarity"),
+    grad("log(x' A x) where x: n; A: n x n", "x", lambda x, A: log(x @ A @ x), spd=("A",),
+         answer=lambda x, A: (A + A.T) @ x / (x @ A @ x), source="Quotient: log of a quadratic form"),
+    hess("x' A x / (x' x) where x: n; A: n x n symmetric", "x", lambda x, A: (x @ A @ x) / (x @ x),
+         source="Quotient: Hessian of the Rayleigh quotient"),
+    hess("sum(tanh(W tanh(W tanh(W tanh(W x))))) where W: n x n; x: n", "x",
+         lambda W, x: tanh_net(W, x, 4), source="Hessian: a tanh net four deep, inline"),
+    hess("sum(h4) where h0 = tanh(W x); h1 = tanh(W h0); h2 = tanh(W h1); h3 = tanh(W h2); h4 = tanh(W h3)"
+         "; W: n x n; x: n", "x", lambda W, x: tanh_net(W, x, 5),
+         source="Hessian: a tanh net five deep, by definitions"),
+]
+
 IDENTITIES = (SEED + COOKBOOK_DETERMINANT_INVERSE + COOKBOOK_FORMS + COOKBOOK_TRACE
               + COOKBOOK_NORMS + SYMPY + ML + JACOBIANS + HESSIANS + SCALAR_VARIABLES
-              + NUMERATOR + SYMMETRIC + LANGUAGE + SIZES + KRONECKER + ERRORS)
+              + NUMERATOR + SYMMETRIC + LANGUAGE + SIZES + KRONECKER + QUOTIENTS + ERRORS)

@@ -97,8 +97,8 @@ def test_a_where_name_gives_the_inline_derivative(row, named, decls):
 def test_the_rules_see_through_definitions():
     inline = diff("-y' log(softmax(W x))", wrt="W").derivative
     named = diff("-y' log(s) where s = softmax(W x)", wrt="W").derivative
-    assert inline == "(-y + sum(y) softmax(W x)) x'"
-    assert named == "(-y + sum(y) s) x' where s = softmax(W x)"
+    assert inline == "(sum(y) softmax(W x) - y) x'"
+    assert named == "(sum(y) s - y) x' where s = softmax(W x)"
 
 
 # -- output does not depend on what came before ------------------------------------------------
