@@ -1,11 +1,12 @@
 """`matcalc check --exact`: a derivative proved with SymPy at small concrete sizes.
 
 The input is evaluated with SymPy at random rational matrices, the variable moved along
-each coordinate direction by a symbol t and differentiated by t (by s and t for a Hessian):
-SymPy's scalar calculus, which shares nothing with matcalc's rules. matcalc's result,
-through to_sympy, is evaluated at the same point. Entries are compared exactly where both
-are rational, and to 50 digits where a function such as exp or sqrt enters. The draws
-follow check.py's domain rules. Imports sympy and numpy, so only `check --exact` loads it.
+each coordinate direction by a symbol t and differentiated by t (for a Hessian along all
+at once, a symbol each, twice): SymPy's scalar calculus, which shares nothing with
+matcalc's rules. matcalc's result, through to_sympy, is evaluated at the same point.
+Entries are compared exactly where both are rational, and to 50 digits where a function
+such as exp or sqrt enters. The draws follow check.py's domain rules. Imports sympy and
+numpy, so only `check --exact` loads it.
 """
 from __future__ import annotations
 
@@ -66,11 +67,14 @@ def verify(result, trials: int = 3, seed: int = 0) -> dict:
 
 def _rational(e: ir.Expr) -> bool:
     """Whether e takes rational values at rational points, so that exact arithmetic ends.
-    (log det is kept: its derivatives are rational, and a log left in a result is cheap.)"""
-    for node in ir.postorder(e):
+    (log det is kept: its derivatives are rational, and a log left in a result is cheap;
+    so is a norm squared.)"""
+    nodes = list(ir.postorder(e))
+    squared = {n.a for n in nodes if isinstance(n, ir.Pow) and n.k.denominator == 1 and n.k % 2 == 0}
+    for node in nodes:
         if isinstance(node, ir.Func) and node.name not in RATIONAL_FUNCS:
             return False
-        if isinstance(node, (ir.Norm, ir.LogSumExp, ir.Softmax, ir.SymPow)):
+        if isinstance(node, (ir.LogSumExp, ir.Softmax, ir.SymPow)) or isinstance(node, ir.Norm) and node not in squared:
             return False
         if isinstance(node, (ir.Pow, ir.HadPow)) and node.k.denominator != 1:
             return False
@@ -206,13 +210,15 @@ def _oracle(d, F, sizes: dict, point: dict):
             p[key] = p[key] + v * E
         return p
 
-    if d.kind == "hessian":
-        n = len(directions)
-        H = sp.zeros(n, n)
-        for i in range(n):
-            for j in range(i, n):
-                f = _value(F, moved((s, directions[i]), (t, directions[j])))
-                H[i, j] = H[j, i] = sp.diff(f[0, 0], s, t).subs({s: 0, t: 0})
+    if d.kind == "hessian":  # one evaluation, X moved along every direction by its own symbol
+        u = [sp.Dummy(f"u{i}", real=True) for i in range(len(directions))]
+        f = _value(F, moved(*zip(u, directions)))[0, 0]
+        at_zero = {v: 0 for v in u}
+        first = [sp.diff(f, v) for v in u]
+        H = sp.zeros(len(u), len(u))
+        for i, g in enumerate(first):
+            for j in range(i, len(u)):
+                H[i, j] = H[j, i] = sp.diff(g, u[j]).xreplace(at_zero)
         return sp.ImmutableMatrix(H)
     columns = []
     for E in directions:

@@ -223,8 +223,8 @@ def explicit(expr, replace: dict):
             out = node
         else:
             args = [walk(a) for a in node.args]
-            if type(node) in _EXPLICIT and all(isinstance(a, sp.MatrixBase) for a in args):
-                out = _EXPLICIT[type(node)](*args)
+            if type(node) in _EXPLICIT and isinstance(args[0], sp.MatrixBase):  # Inverse's args: (M, -1)
+                out = _EXPLICIT[type(node)](args[0])
             else:
                 out = node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
                 out = _evaluated(out)
@@ -234,10 +234,25 @@ def explicit(expr, replace: dict):
     return walk(sp.sympify(expr))
 
 
-# SymPy 1.14 cannot take the shape of these two over an explicit matrix (its sizes are ints).
+def _inverse(M):
+    """Over rational functions, through SymPy's DomainMatrix (fast, exact); with Floats,
+    adj(M)/det(M), which does not pivot and keeps their precision."""
+    if not M.has(sp.Float):
+        return sp.ImmutableMatrix(M.inv(method="DM"))
+    return sp.ImmutableMatrix(M.adjugate(method="berkowitz") / M.det(method="berkowitz"))
+
+
+def _det(M):
+    return M.det(method="berkowitz" if M.has(sp.Float) else "domain-ge")
+
+
+# SymPy 1.14 cannot take the shape of DiagonalOf and DiagMatrix over an explicit matrix (its
+# sizes are ints); its own inverse of a matrix with a symbol in it pivots, slowly.
 _EXPLICIT = {
     DiagonalOf: lambda M: sp.ImmutableMatrix(M.diagonal()).T,
     DiagMatrix: lambda v: sp.ImmutableMatrix(sp.diag(*v)),
+    sp.Inverse: _inverse,
+    sp.Determinant: _det,
 }
 
 
