@@ -65,6 +65,16 @@ class Result:
         return (r"\begin{aligned} " + rf"{self.head.f_latex} &= {to_latex(self.derivation.typed.expr)} \\ "
                 + rf"{self.head.latex} &= {self.latex} \end{{aligned}}")
 
+    def to_sympy(self, of: str = "derivative"):
+        """The derivative (or, with of="expression", the input) as a SymPy matrix expression
+        over MatrixSymbols whose dimensions are positive integer Symbols (see to_sympy.py)."""
+        from .to_sympy import to_sympy
+
+        if of not in ("derivative", "expression"):
+            raise ValueError(f"of must be 'derivative' or 'expression', not {of!r}")
+        d = self.derivation
+        return to_sympy(d.result if of == "derivative" else d.typed.expr)
+
     def _repr_latex_(self) -> str:
         """Jupyter: the whole equation; with steps, the derivation ending in it."""
         if self.trace is None:

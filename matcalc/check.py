@@ -90,14 +90,14 @@ def concrete(d, sizes: dict) -> int:
     return out
 
 
-def random_inputs(typed, rng: np.random.Generator) -> dict[str, object]:
+def random_inputs(typed, rng: np.random.Generator, sizes: dict | None = None) -> dict[str, object]:
     positive, spd, invertible = _needs(typed.expr)
     for r in typed.defs.values():
         p, s, i = _needs(r.a)
         positive, spd, invertible = positive | p, spd | s, invertible | i
     small = {s.name for e in (typed.expr, *typed.defs.values()) for node in ir.postorder(e)
              if isinstance(node, ir.Func) and node.name in SMALL_FUNCS for s in _syms(node.a)}
-    sizes = sizes_for(typed.names)
+    sizes = sizes or sizes_for(typed.names)
     values = {}
     for name, s in typed.names.items():
         r, c = (concrete(d, sizes) for d in s.shape)

@@ -263,13 +263,16 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
                                                  help="Which derivative to verify: diff (the default), grad, jac or hess.")] = Kind.diff,
               trials: Annotated[int, typer.Option("--trials", metavar="N", show_default=False,
                                                   help="How many random inputs to try, 1 to 100 (default 3).")] = 3,
-              format: ReportFormatOpt = ReportFormat.text):
+              format: ReportFormatOpt = ReportFormat.text,
+              exact: Annotated[bool, typer.Option("--exact", help="Verify with SymPy instead, at small concrete sizes on random rational inputs: exactly, or to 50 digits where exp, log, sqrt or the like enters.")] = False):
     """Verify the derivative of EXPR against central finite differences on random inputs.
 
     Exits 0 only when every input agrees. EXPR is a matrix expression, such as "x' A x"; when it is - or left out, every line of standard input is one.
     """
     from .check import check
 
+    if exact:
+        from .exact import check_exact as check, summary
     if not 1 <= trials <= 100:
         raise typer.BadParameter(f"{trials} is not from 1 to 100", param_hint="'--trials'")
     fmt = format.value
@@ -280,6 +283,8 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
             report = check(line.text, wrt=w, kind=kind.value, layout=layout.value, declare=declare or (), trials=trials)
             if fmt == "json":
                 print(json.dumps(report, ensure_ascii=False))
+            elif exact:
+                print(f"{report['wrt']}: {report['derivative']}  {summary(report)}")
             elif report["verdict"] == "inconclusive":
                 print(f"{report['wrt']}: {report['derivative']}  inconclusive: no random input fell inside "
                       f"the domain of the expression and its derivative")

@@ -14,7 +14,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "matcalc"
 LAYERS = [
     ["ir", "lalr", "_parse_table"],                           # data; the parser's runtime and tables
     ["algebra", "printers.common", "latex_input"],            # canonical form; what printers share
-    ["printers.text", "printers.latex", "printers.numpy", "parse"],
+    ["printers.text", "printers.latex", "printers.numpy", "parse", "to_sympy"],
     ["readings", "rules", "simplify"],                        # how names read; differentiation; identities
     ["shapes"],                                               # typing: syntax -> IR
     ["derive"],                                               # engine -> identify -> layout -> simplify
@@ -22,11 +22,13 @@ LAYERS = [
     ["printers.steps", "printers.head", "report"],                             # presentation of traces and tables
     ["matcalc"],                                              # the Python API
     ["render", "check"],                                      # Rich for a terminal; the numeric oracle
+    ["exact"],                                                # check --exact: the SymPy oracle
     ["cli", "printers"],                                      # wiring
     ["__main__"],
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
-THIRD_PARTY = {"lark": set(), "typer": {"cli"}, "rich": {"render"}, "numpy": {"check"}, "sympy": set()}
+THIRD_PARTY = {"lark": set(), "typer": {"cli"}, "rich": {"render"}, "numpy": {"check", "exact"},
+               "sympy": {"to_sympy", "exact"}}
 
 
 def _modules():
