@@ -180,12 +180,10 @@ def steps_json(trace: Trace) -> list[dict]:
     every row can be checked alone with the rows before it, and the JSON grows linearly."""
     t = _Text()
     defs = dict(trace.defs)
-    variables = {**trace.variables, **{name.name: name for name in defs},
-                 **{s.name.name: s.name for s in trace.steps if s.name is not None}}
     given: set = set()
     rows = []
-    for s in trace.steps:
-        row = _row(s, t, variables)
+    for s in trace.steps:  # the numpy code reads sizes from the variables; names are fresh
+        row = _row(s, t, trace.variables)
         if defs:
             new = _first_uses(s, defs, given)
             if new:
