@@ -15,7 +15,6 @@ Imports nothing from matcalc.
 """
 from __future__ import annotations
 
-import hashlib
 import weakref
 from dataclasses import dataclass, fields
 from fractions import Fraction
@@ -134,6 +133,8 @@ _DIGESTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _digest(root: "Expr") -> bytes:
     """A structural digest of root, children first without recursion, each node once."""
+    import hashlib  # only deep input needs it: off the start-up path
+
     stack = [root]
     while stack:
         node = stack[-1]
