@@ -5,10 +5,14 @@ Imports ir and the other printers; trace only for type hints.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from .. import ir
+from . import latex as tex
+from .common import definitions, unsized_identities
 from .latex import to_latex
+from .texwidth import width
 from .numpy import to_numpy
 from .text import to_text, to_text_where
 
@@ -59,6 +63,9 @@ class _Text:
     def frac(self, top: str, bottom: str) -> str:
         return f"{top}/{bottom}"
 
+    def row(self, by: ir.Expr) -> str:
+        return self.T
+
     def symmetric(self, lhs: Lhs, text: str) -> str:
         return f"{text} (symmetric)"
 
@@ -67,28 +74,42 @@ class _Text:
 
 
 class _Latex:
-    """amsmath: \\frac for derivatives, ^\\top for a row."""
+    """amsmath: \\frac for derivatives, ^{\\top} for a row; definitions by name (a trace
+    states them once), the direction dX set as \\mathrm{d}X, f as the function's letter."""
 
-    T = r"^\top"
+    T = r"^{\top}"
     symbols = {"∂": r"\partial", "d": r"\mathrm{d}"}
 
+    def __init__(self, f: str = "f", printer: "_TracePrinter | None" = None):
+        self.f, self.printer = f, printer or _TracePrinter({}, frozenset())
+
     def expr(self, e: ir.Expr) -> str:
-        return to_latex(e)
+        return tex.flat(self.printer.top(e))
 
     def of(self, e: ir.Expr) -> str:
-        return self.expr(e) if _is_name(e) else rf"\left({self.expr(e)}\right)"
+        """u, or (u) when u is not one name (a definition's body is written as its name)."""
+        text = self.expr(e)
+        return text if _is_name(e) or tex.is_name(text) else rf"\left({text}\right)"
 
     def vec(self, e: ir.Expr) -> str:
+        """vec of a matrix or a vector; a scalar is its own vec."""
+        if e.shape == ir.SCALAR:
+            return self.of(e)
         return rf"\operatorname{{vec}}\left({self.expr(e)}\right)"
 
     def d(self, symbol: str, operand: str | None) -> str:
-        return f"{self.symbols[symbol]} f" if operand is None else rf"{self.symbols[symbol]}\, {operand}"
+        operand = self.f if operand is None else operand
+        return self.symbols[symbol] + ("" if operand.startswith("\\left") else " ") + operand
+
+    def row(self, by: ir.Expr) -> str:
+        """A scalar is its own transpose: ∂p/∂s, never ∂p/∂sᵀ."""
+        return "" if by.shape == ir.SCALAR else self.T
 
     def frac(self, top: str, bottom: str) -> str:
         return rf"\frac{{{top}}}{{{bottom}}}"
 
     def symmetric(self, lhs: Lhs, text: str) -> str:
-        return rf"\nabla_{{{self.expr(lhs.by)}}} f"
+        return rf"\nabla_{{{self.expr(lhs.by)}}} {self.f}"
 
 
 def left_side(lhs: Lhs, fmt) -> str:
@@ -100,7 +121,7 @@ def left_side(lhs: Lhs, fmt) -> str:
     top = fmt.d(lhs.symbol, None if lhs.num is None else wrap(lhs.num))
     if lhs.by is None:
         return top
-    text = fmt.frac(top, fmt.d(lhs.symbol, wrap(lhs.by)) + (fmt.T if lhs.row else ""))
+    text = fmt.frac(top, fmt.d(lhs.symbol, wrap(lhs.by)) + (fmt.row(lhs.by) if lhs.row else ""))
     return fmt.symmetric(lhs, text) if lhs.symmetric else text
 
 
@@ -155,18 +176,214 @@ def _tex_text(s: str) -> str:
     return s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%")
 
 
-def steps_latex(trace: Trace, f: str = "f", result: str = r"\text{result}") -> str:
-    """An align* from f = ... to the result; `f` and `result` are the left-hand sides of the
-    first and last rows (a notebook writes ∂f/∂x = ... where a page writes "result")."""
-    t = _Latex()
-    rows = [r"\begin{align*}", rf"  {f} &= {to_latex(trace.f)} \\"]
+LHS_SHARE = 0.42  # a left-hand side wider than this share of the page hangs on its own line
+
+
+def steps_latex(trace: Trace, f: str = "f", result: str | None = None, budget: float = tex.BUDGET) -> str:
+    """An align* from f = ... to the result, that fits the page: definitions stated once under
+    f, each rule's name as a tag at the margin (amsmath moves a tag that does not fit below
+    its row), long sides broken at their loosest operators. `f` and `result` are the
+    left-hand sides of the first and last rows (a notebook writes ∂f/∂x = ...); the last
+    row is left out when the last step already says it."""
+    defs = _trace_definitions(trace)
+    printer = _TracePrinter(defs, frozenset({"d" + trace.X.name}))
+    t, slash = _Latex(f, printer), _LatexSlash(f, printer)
+    last = trace.steps[-1] if trace.steps else None
+    if result is None:
+        result = r"\text{result}"
+    final = not (last and not any(e.shown for e in last.edges) and _same(last.result, trace.result)
+                 and left_side(last.lhs, t) == result)
+
+    rows = [_Row(f, None, trace.f)]
+    for i, r in enumerate(defs.values()):
+        rows.append(_Row((r"\text{where}\quad " if i == 0 else "") + t.expr(r), None, r.a, definition=True))
     for s in trace.steps:
-        rows.append(rf"  {left_side(s.lhs, t)} &= {to_latex(s.result)} && \text{{{_tex_text(rule(s))}}} \\")
-        rows += [rf"  &\qquad {left_side(e.lhs, t)} = {to_latex(e.jacobian)} && \text{{Jacobian}} \\"
-                 for e in s.edges if e.shown]
-    rows.append(rf"  {result} &= {to_latex(trace.result)}")
-    rows.append(r"\end{align*}")
-    return "\n".join(rows)
+        rows.append(_Row(left_side(s.lhs, t), s.lhs, s.result, _tex_text(rule(s))))
+        rows += [_Row(left_side(e.lhs, t), e.lhs, e.jacobian, chain=True) for e in s.edges if e.shown]
+    if final:
+        rows.append(_Row(result, None, trace.result))
+
+    out = [r"\begin{align*}", *_best_layout(rows, budget, slash, printer)]
+    out[-1] = out[-1].removesuffix(r" \\")
+    out.append(r"\end{align*}")
+    return "\n".join(out)
+
+
+def result_latex(F: ir.Expr, result: ir.Expr, f: str = "f", head: str = r"\text{result}",
+                 budget: float = tex.BUDGET) -> str:
+    """An align* that states the whole result: f = ..., ∂f/∂x = ..., then the definitions
+    both use, once, as aligned lines under them."""
+    defs = _definitions([F, result])
+    printer = _TracePrinter(defs, frozenset())
+    t = _Latex(f, printer)
+    rows = [_Row(f, None, F), _Row(head, None, result)]
+    rows += [_Row((r"\text{where}\quad " if i == 0 else "") + t.expr(r), None, r.a, definition=True)
+             for i, r in enumerate(defs.values())]
+    lines = _best_layout(rows, budget, _LatexSlash(f, printer), printer)
+    lines[-1] = lines[-1].removesuffix(r" \\")
+    return "\n".join([r"\begin{align*}", *lines, r"\end{align*}"])
+
+
+DOCUMENT_START = "\\documentclass{article}\n\\usepackage{amsmath}\n\\allowdisplaybreaks\n\\begin{document}"
+DOCUMENT_END = "\\end{document}"
+
+
+def document_part(command: str, F: ir.Expr, result: ir.Expr, f: str, head: str, trace: Trace | None = None) -> str:
+    """One result in a document: the command as a comment, the equation, and the derivation
+    when there is a trace."""
+    part = [f"% {command}", result_latex(F, result, f, head)]
+    if trace is not None:
+        part += [r"\noindent Derivation, by the chain rule:", steps_latex(trace, f, head)]
+    return "\n".join(part) + "\n"
+
+
+class _LatexSlash(_Latex):
+    """∂f/∂(u) on one line, marked where it may break: a left-hand side too wide for a
+    fraction on the page."""
+
+    def expr(self, e: ir.Expr) -> str:
+        return self.printer.top(e)
+
+    def frac(self, top: str, bottom: str) -> str:
+        return rf"{top}{tex.BREAK} \big/ {bottom}"
+
+
+def _best_layout(rows: list, budget: float, slash, printer) -> list[str]:
+    """The rows laid out with the left column as wide as the left-hand sides that sit in it:
+    of the widths that keep it under LHS_SHARE of the page, the one that takes fewest lines
+    (a wider one hangs fewer sides on lines of their own, a narrower leaves more room on the
+    right)."""
+    widths = sorted({round(width(r.lhs)) for r in rows if not r.chain})
+    best = None
+    for left in [w for w in widths if w <= LHS_SHARE * budget] or [0]:
+        layout = _Layout(float(left), budget - left - width("="), slash, printer)
+        lines = [line for r in rows for line in layout.rows(r)]
+        if best is None or len(lines) <= len(best):
+            best = lines
+    return best
+
+
+@dataclass
+class _Row:
+    """One equation of a trace: lhs = body, with its rule's name; a chain rule's Jacobian
+    sits under its step, indented."""
+
+    lhs: str
+    of: Lhs | None
+    body: ir.Expr
+    tag: str | None = None
+    chain: bool = False
+    definition: bool = False
+
+
+class _Layout:
+    """Rows of one align*: the left column `left` points wide, the right `right`."""
+
+    def __init__(self, left: float, right: float, slash: _LatexSlash, printer: "_TracePrinter"):
+        self.left, self.right, self.slash, self.printer = left, right, slash, printer
+        self.hang = rf"\hspace{{-{0.9 * left:.0f}pt}}"
+
+    def lines(self, e: ir.Expr, first: float, rest: float, definition: bool = False) -> list[str]:
+        return tex.break_lines(self.printer.top(e, definition), first, rest)
+
+    def rows(self, r: _Row) -> list[str]:
+        tag = rf" \tag*{{\textit{{{r.tag}}}}}" if r.tag else ""
+        if r.chain:
+            return self.chain(r)
+        body = self.lines(r.body, self.right, self.right - width(tex.INDENT), r.definition)
+        more = [rf"  &\phantom{{=}} {tex.INDENT}{line} \\" for line in body[1:]]
+        w = width(r.lhs)
+        if w <= self.left + 0.5:
+            return [rf"  {r.lhs} &= {body[0]}{tag} \\"] + more
+        hang = self.right + 0.9 * self.left
+        head = [r.lhs] if w <= hang or r.of is None else tex.break_lines(left_side(r.of, self.slash), hang, self.right)
+        rows = [rf"  &{self.hang} {head[0]}{tag} \\"] + [rf"  &{self.hang} {tex.INDENT}{h} \\" for h in head[1:]]
+        return rows + [rf"  &= {body[0]} \\"] + more
+
+    def chain(self, r: _Row) -> list[str]:
+        room = self.right - width(r"\qquad ")
+        head = [r.lhs] if width(r.lhs) <= room else tex.break_lines(left_side(r.of, self.slash), room, room - 10)
+        tail = width(head[-1] + "=")
+        if len(head) == 1 and room - tail >= 0.35 * room:  # the value beside its left-hand side
+            J = self.lines(r.body, room - tail, room - width(tex.INDENT))
+            return [rf"  &\qquad {head[0]} = {J[0]} \\"] + [rf"  &\qquad {tex.INDENT}{j} \\" for j in J[1:]]
+        J = self.lines(r.body, room - width(r"\quad ="), room - width(r"\qquad "))
+        return ([rf"  &\qquad {h} \\" for h in head] + [rf"  &\qquad\quad = {J[0]} \\"]
+                + [rf"  &\qquad\qquad {j} \\" for j in J[1:]])
+
+
+def _same(a: ir.Expr, b: ir.Expr) -> bool:
+    """The same expression once every definition is read as its body (names may differ)."""
+    a, b = ir.body(a), ir.body(b)
+    if a is b:
+        return True
+    if type(a) is not type(b) or len(a.kids) != len(b.kids) or not a.kids:
+        return False
+    for field in fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, ir.Expr):
+            if not _same(x, y):
+                return False
+        elif isinstance(x, tuple) and x and isinstance(x[0], ir.Expr):
+            if len(x) != len(y) or not all(_same(u, v) for u, v in zip(x, y)):
+                return False
+        elif field.name not in ("kids", "key") and x != y:
+            return False
+    return True
+
+
+class _TracePrinter(tex.LatexPrinter):
+    """The trace's LaTeX: a subexpression that a definition stands for is written by its
+    name (∂f/∂h, not ∂f/∂(tanh(W₁x))), as the definitions are stated once under f; the
+    direction dX is set as a differential."""
+
+    def __init__(self, defs: dict, differentials: frozenset):
+        super().__init__(set(), differentials)
+        self.defs = list(defs.values())
+        self.root = None
+
+    def top(self, e: ir.Expr, definition: bool = False) -> str:
+        """e, marked for breaking; a definition's body is not written as its own name."""
+        self.unsized, self.root = unsized_identities(e), (e if definition else None)
+        return self.show(e)
+
+    def visit(self, e: ir.Expr):
+        if e is not self.root and not isinstance(e, (ir.Ref, ir.Sym, *ir.LEAVES)):
+            for r in self.defs:
+                if r.a is e or _same(r.a, e):
+                    return self.name(r.name, r.shape), tex.ATOM
+        return super().visit(e)
+
+
+def _trace_definitions(trace: Trace) -> dict:
+    """Every definition the trace uses, once by name, each after those its body uses."""
+    exprs = [trace.f]
+    for s in trace.steps:
+        exprs += [x for x in (s.lhs.num, s.lhs.by, s.result) if x is not None]
+        exprs += [e.jacobian for e in s.edges if e.shown]
+    exprs.append(trace.result)
+    return _definitions(exprs)
+
+
+def _definitions(exprs: list) -> dict:
+    """The definitions the expressions use, once by name, each after those its body uses."""
+    chosen: dict = {}
+    for r in (r for e in exprs for r in definitions(e)):
+        if r.name in chosen and _same(chosen[r.name], r):
+            chosen[r.name] = r  # the last reading of a name: the one in the other names' terms
+        chosen.setdefault(r.name, r)
+    out: dict = {}
+
+    def place(r):
+        if r.name not in out:
+            for d in definitions(r.a):
+                if d.name in chosen and d.name != r.name:
+                    place(chosen[d.name])
+            out[r.name] = r
+
+    for r in chosen.values():
+        place(r)
+    return out
 
 
 # -- JSON: the rows of SPEC §4's "steps" -------------------------------------------------------
