@@ -1,45 +1,131 @@
-"""The LaTeX matcalc prints compiles: step derivations, the rules table, results.
+"""The LaTeX matcalc prints compiles and fits the page: every identity's result as
+`--format latex` prints it, traces of many expressions as `--steps --format latex` prints
+them, the rules table and a `--document`, set in an article (345 pt of text width).
+pdflatex must report no error and no overfull box wider than 1 pt.
 
-Needs pdflatex (Debian: texlive-latex-base); skipped where it is not installed.
-One document holds everything, so the whole check costs one pdflatex run.
+Needs pdflatex (Debian: texlive-latex-base, which .ci/run installs); skipped where it is
+missing, except in CI. One document holds everything but the --document output, so the
+whole check costs two pdflatex runs.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-from matcalc import diff
+import matcalc
+from matcalc.printers.latex import display_latex
+from matcalc.printers.steps import result_latex, steps_latex
+from matcalc.printers.texwidth import width
 from matcalc.report import rules_latex, rules_table
-from matcalc.printers.steps import steps_latex
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from identities import IDENTITIES  # noqa: E402
 
-pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None and not os.environ.get("CI"),
+                                reason="pdflatex is not installed")
 
+# (kind, expression, variable, declarations): the review's cases, deep networks, and one
+# of each kind of left-hand side a trace writes
 TRACES = [
-    ("grad", "1/N ||X W - y||^2", "W"), ("grad", "sum(log(softmax(W x)) .* y)", "W"),
-    ("jac", "sigmoid(W x)", "x"), ("hess", "tr(X' A X)", "X"), ("grad", "tr(A X B)", "X"),
-    ("grad", "||W2 h - y||^2 where h = tanh(W1 x)", "W1"), ("diff", "x' A x", "x"),
-    ("grad", "logdet(X)", "X"), ("hess", "t^3 + exp(t)", "t"), ("jac", "kron(X, B)", "X"),
+    ("grad", "||X w - y||^2 + lambda ||w||^2", "w", ()),
+    ("grad", "sum(log(sigmoid(y .* (X w))))", "w", ()),
+    ("jac", "tanh(W x + b)", "x", ()),
+    ("jac", "softmax(W x)", "x", ()),
+    ("hess", "sum(log(sigmoid(y .* (X w))))", "w", ()),
+    ("hess", "tr(X' A X)", "X", ()),
+    ("diff", "A X B", "X", ()),
+    ("diff", "X^-1", "X", ()),
+    ("grad", "||W2 h - y||^2 where h = tanh(W1 x)", "W1", ()),
+    ("diff", "logdet(S) + (x - mu)' S^-1 (x - mu)", "S", ("S: n x n symmetric", "mu: n")),
+    ("grad", "||X - U V'||_F^2", "U", ()),
+    ("diff", "det(X)", "X", ()),
+    ("diff", "tr(A S) where S: n x n symmetric", "S", ()),
+    ("grad", "||W3 tanh(W2 tanh(W1 x + b1) + b2) + b3 - y||^2 + lambda (||W1||_F^2 + ||W2||_F^2)", "W1", ()),
+    ("hess", "||W2 tanh(W1 x) - y||^2", "x", ()),
+    ("hess", "||W3 tanh(W2 tanh(W1 x)) - y||^2", "x", ()),
+    ("grad", "-sum(log(softmax(W2 relu(W1 x + b1) + b2)) .* y)", "W1", ()),
+    ("grad", "sigma^2 ||x||^2 + sum(sigmoid(x))", "x", ()),
+    ("grad", "1/N ||X W - y||^2", "W", ()),
+    ("jac", "kron(X, B)", "X", ()),
+    ("hess", "t^3 + exp(t)", "t", ()),
+    ("diff", "x' A x", "x", ()),
+    ("diff", "exp(t) a + t^2 b", "t", ("t: scalar",)),
+    ("grad", "logdet(X)", "X", ("X: n x n symmetric",)),
+    ("diff", "x' A x", "x", ()),
+    ("grad", "tr(A X B X' C) + logdet(X' X) + sum(exp(X w))", "X", ()),
 ]
 
+PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath}\n\\allowdisplaybreaks\n\\begin{document}\n"
 
-def test_latex_output_compiles(tmp_path):
-    parts = [rules_latex(rules_table())]
-    for kind, expr, wrt in TRACES:
-        r = diff(expr, wrt=wrt, kind=kind, steps=True)
-        parts += [steps_latex(r.trace), rf"\[ {r.latex} \]"]
-    for row in IDENTITIES:  # every result of the identity suite, as `--format latex` prints it
-        if not row.error:
-            r = diff(row.expr, wrt=row.wrt, kind=row.command, layout=row.layout, declare=row.declare)
-            parts.append(rf"\[ {r.latex} \]")
-    doc = "\\documentclass{article}\n\\usepackage{amsmath}\n\\allowdisplaybreaks\n\\begin{document}\n" \
-        + "\n\n".join(parts) + "\n\\end{document}\n"
-    (tmp_path / "doc.tex").write_text(doc)
-    run = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "doc.tex"],
+
+def pdflatex(tmp_path, name: str, source: str) -> str:
+    """The log of compiling `source`; pdflatex's own status and error lines are checked."""
+    if shutil.which("pdflatex") is None:
+        pytest.fail("pdflatex is not installed (Debian: apt-get install texlive-latex-base)")
+    (tmp_path / f"{name}.tex").write_text(source)
+    run = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", f"{name}.tex"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
+    log = (tmp_path / f"{name}.log").read_text(errors="replace")
+    errors = [line for line in log.splitlines() if line.startswith("!")]
     assert run.returncode == 0 and not errors, "\n".join(errors) or run.stdout[-2000:]
+    return log
+
+
+def overfull(log: str) -> list[str]:
+    """Every box wider than the page by more than 1 pt, with the lines of the source it set."""
+    return [m.group(0) for m in re.finditer(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]*", log)
+            if float(m.group(1)) > 1.0]
+
+
+def derive(kind, expr, wrt, declare=(), steps=False):
+    return matcalc.diff(expr, wrt=wrt, kind=kind, declare=declare, steps=steps)
+
+
+def identity_results():
+    for row in IDENTITIES:
+        if not row.error:
+            yield matcalc.diff(row.expr, wrt=row.wrt, kind=row.command, layout=row.layout, declare=row.declare)
+
+
+def test_every_output_compiles_and_fits_the_page(tmp_path):
+    parts = [rules_latex(rules_table())]
+    for case in TRACES:
+        r = derive(*case, steps=True)
+        head = r.head
+        parts += [rf"\[ {display_latex(r.derivation.result)} \]",
+                  steps_latex(r.trace, f=head.f_latex, result=head.latex),
+                  result_latex(r.derivation.typed.expr, r.derivation.result, head.f_latex, head.latex)]
+    parts += [rf"\[ {display_latex(r.derivation.result)} \]" for r in identity_results()]
+    log = pdflatex(tmp_path, "all", PREAMBLE + "\n\n".join(parts) + "\n\\end{document}\n")
+    assert not overfull(log), "\n".join(overfull(log))
+
+
+def test_a_document_compiles_as_it_is(tmp_path):
+    """--document: the whole file, preamble and all, for two results and a derivation."""
+    from typer.testing import CliRunner
+
+    from matcalc.cli import app
+
+    run = CliRunner().invoke(app, ["grad", "--wrt", "W1", "--steps", "--document"],
+                             input="||W2 h - y||^2 where h = tanh(W1 x)\n||W1 x - y||^2 + sum(W1 .* W1)\n")
+    assert run.exit_code == 0, run.output
+    assert run.output.startswith("\\documentclass{article}") and run.output.rstrip().endswith("\\end{document}")
+    assert run.output.count(r"\begin{align*}") == 4  # each result's equation and its derivation
+    log = pdflatex(tmp_path, "document", run.output)
+    assert not overfull(log), "\n".join(overfull(log))
+
+
+def test_the_width_estimate_errs_on_the_wide_side(tmp_path):
+    """The layout trusts texwidth's estimate: measured by TeX itself, no line it accepts is
+    more than 8 % wider than estimated, so a line estimated to fill BUDGET fits 345 pt."""
+    samples = list(dict.fromkeys(r.latex for r in identity_results()))
+    samples += [derive(*case).latex for case in TRACES]
+    boxes = "\n".join(rf"\setbox0\hbox{{$\displaystyle {s}$}}\typeout{{W:\the\wd0}}" for s in samples)
+    log = pdflatex(tmp_path, "widths", PREAMBLE + boxes + "\n\\end{document}\n")
+    measured = [float(w) for w in re.findall(r"^W:([\d.]+)pt", log, re.M)]
+    assert len(measured) == len(samples)
+    worst = min((width(s) / w, s) for s, w in zip(samples, measured) if w > 40)
+    assert worst[0] > 0.92, worst

@@ -399,13 +399,13 @@ def _pack(chunks: list[list], first: float, rest: float) -> tuple[list[str], int
         left = budget - width(lines[-1]) if lines else first
         if width(text) <= left:
             lines[-1:] = [(lines[-1] if lines else "") + text]
-        elif width(text) <= rest:
+        elif lines and width(text) <= rest:
             lines.append(text)
-        else:
-            start = left if left > 0.4 * budget else rest
-            sub, d = _lay(chunk, start, rest)
+        else:  # the first chunk must keep to the first line's width
+            here = not lines or left > 0.4 * budget
+            sub, d = _lay(chunk, left if here else rest, rest)
             depth = max(depth, d)
-            if start is left and lines:
+            if here and lines:
                 lines[-1] += sub[0]
                 sub = sub[1:]
             lines += sub

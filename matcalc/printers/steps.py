@@ -176,6 +176,7 @@ def _tex_text(s: str) -> str:
     return s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%")
 
 
+PAGE_ROWS = 24  # from this many rows an align* allows page breaks between its equations
 LHS_SHARE = 0.42  # a left-hand side wider than this share of the page hangs on its own line
 
 
@@ -257,10 +258,13 @@ def _best_layout(rows: list, budget: float, slash, printer) -> list[str]:
     best = None
     for left in [w for w in widths if w <= LHS_SHARE * budget] or [0]:
         layout = _Layout(float(left), budget - left - width("="), slash, printer)
-        lines = [line for r in rows for line in layout.rows(r)]
-        if best is None or len(lines) <= len(best):
-            best = lines
-    return best
+        groups = [layout.rows(r) for r in rows]
+        if best is None or sum(map(len, groups)) <= sum(map(len, best)):
+            best = groups
+    if sum(map(len, best)) > PAGE_ROWS:  # a long derivation may go on over the next page
+        for group in best[:-1]:
+            group[-1] = group[-1].removesuffix(r" \\") + r" \displaybreak[0] \\"
+    return [line for group in best for line in group]
 
 
 @dataclass
