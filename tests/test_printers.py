@@ -285,7 +285,7 @@ CASES = [
     Case("kron(A, B)", "A", "jac", declare="A: n x m; B: p x q",  # B's two sizes need declaring
          text="kron(kron(eye(m), commutation(q, n)), eye(p)) kron(eye(m*n), vec(B))",
          unicode="(eye(m) ⊗ commutation(q, n) ⊗ eye(p)) (eye(m*n) ⊗ vec(B))",
-         latex=r"\left(\left(\mathrm{I}_{m} \otimes \mathrm{K}_{q,n}\right) \otimes \mathrm{I}_{p}\right) \left(\mathrm{I}_{m*n} \otimes \operatorname{vec}\left(\mathrm{B}\right)\right)",
+         latex=r"\left(\left(\mathrm{I}_{m} \otimes \mathrm{K}_{q,n}\right) \otimes \mathrm{I}_{p}\right) \left(\mathrm{I}_{m n} \otimes \operatorname{vec}\left(\mathrm{B}\right)\right)",
          numpy='(np.kron(np.kron(np.eye(A.shape[1]), np.eye(B.shape[1] * A.shape[0])[np.arange(B.shape[1] * A.shape[0]).reshape(B.shape[1], A.shape[0], order="F").T.reshape(-1, order="F")]), np.eye(B.shape[0])) @ np.kron(np.eye(A.shape[1] * A.shape[0]), np.reshape(np.reshape(B, -1, order="F"), (-1, 1))))'),
     Case("diag(x) A diag(x)", "x", "jac",
          text="(kron(diag(x) A', eye(n)) + kron(eye(n), diag(x) A)) diag(vec(eye(n))) kron(ones(n), eye(n))",

@@ -34,10 +34,15 @@ BUDGET = 318.0  # what the layout fills, by texwidth's estimate: it errs by up t
 INDENT = r"\quad "
 
 
+def _dim(d) -> str:
+    """A size as a subscript: a product of sizes m*q is written mq."""
+    return str(d).replace("*", " ")
+
+
 def _size_subscript(shape) -> str:
     """𝟏ₙ, 𝟎_{m×n}: the size is part of the symbol, so that it reads back."""
     r, c = shape
-    return f"_{{{r}}}" if c == 1 else rf"_{{{r} \times {c}}}"
+    return f"_{{{_dim(r)}}}" if c == 1 else rf"_{{{_dim(r)} \times {_dim(c)}}}"
 
 
 def _juxtapose(words: list[str]) -> str:
@@ -161,7 +166,7 @@ class LatexPrinter(Printer):
         return ("-" + text, UNARY) if v < 0 else (text, ATOM)
 
     def v_Identity(self, e):
-        return (rf"\mathrm{{I}}_{{{e.n}}}" if e in self.unsized else r"\mathrm{I}"), ATOM
+        return (rf"\mathrm{{I}}_{{{_dim(e.n)}}}" if e in self.unsized else r"\mathrm{I}"), ATOM
 
     def v_Ones(self, e):
         return r"\mathbf{1}" + _size_subscript(e.shape), ATOM
@@ -170,7 +175,7 @@ class LatexPrinter(Printer):
         return r"\mathbf{0}" + _size_subscript(e.shape), ATOM
 
     def v_Commutation(self, e):
-        return rf"\mathrm{{K}}_{{{e.m},{e.n}}}", ATOM
+        return rf"\mathrm{{K}}_{{{_dim(e.m)},{_dim(e.n)}}}", ATOM
 
     def product(self, c: Fraction, factors):
         c, num, den, chain = split_product(c, factors)

@@ -195,7 +195,7 @@ def steps_latex(trace: Trace, f: str = "f", result: str | None = None, budget: f
     final = not (last and not any(e.shown for e in last.edges) and _same(last.result, trace.result)
                  and left_side(last.lhs, t) == result)
 
-    rows = [_Row(f, None, trace.f)]
+    rows = [_Row(f, None, trace.f, definition=True)]  # f is not written as a name it defines
     for i, r in enumerate(defs.values()):
         rows.append(_Row((r"\text{where}\quad " if i == 0 else "") + t.expr(r), None, r.a, definition=True))
     for s in trace.steps:
@@ -217,7 +217,7 @@ def result_latex(F: ir.Expr, result: ir.Expr, f: str = "f", head: str = r"\text{
     defs = _definitions([F, result])
     printer = _TracePrinter(defs, frozenset())
     t = _Latex(f, printer)
-    rows = [_Row(f, None, F), _Row(head, None, result)]
+    rows = [_Row(f, None, F, definition=True), _Row(head, None, result, definition=True)]
     rows += [_Row((r"\text{where}\quad " if i == 0 else "") + t.expr(r), None, r.a, definition=True)
              for i, r in enumerate(defs.values())]
     lines = _best_layout(rows, budget, _LatexSlash(f, printer), printer)
