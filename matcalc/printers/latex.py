@@ -147,11 +147,14 @@ class LatexPrinter(Printer):
 
     def v_Add(self, e):
         if _transposed_sum(e):  # x' - mu' is (x - mu)', as an author writes it
-            inner = "".join((BREAK if i else "") + op + self.wrap(self.scaled(c, (factors[0].a,)), self.term)
-                            for i, (op, c, factors) in enumerate(signed_terms(e)))
-            return rf"\left({inner}\right)^{{\top}}", POSTFIX
+            return rf"\left({self.untransposed(e)}\right)^{{\top}}", POSTFIX
         return "".join((BREAK if i else "") + op + self.wrap(self.scaled(c, factors), self.term)
                        for i, (op, c, factors) in enumerate(signed_terms(e))), SUM
+
+    def untransposed(self, e: ir.Add) -> str:
+        """The sum of what each term transposes: A' + B' is (A + B)'."""
+        return "".join((BREAK if i else "") + op + self.wrap(self.scaled(c, (factors[0].a,)), self.term)
+                       for i, (op, c, factors) in enumerate(signed_terms(e)))
 
     def scaled(self, c: Fraction, factors) -> tuple[str, int]:
         factors = tuple(factors)
@@ -233,6 +236,8 @@ class LatexPrinter(Printer):
     def v_Inverse(self, e):
         if isinstance(e.a, ir.Transpose):
             return self.script(self.visit(e.a.a), r"-\top")
+        if isinstance(e.a, ir.Add) and _transposed_sum(e.a):
+            return rf"\left({self.untransposed(e.a)}\right)^{{-\top}}", POSTFIX
         return self.script(self.visit(e.a), "-1")
 
     def _op(self, op, arg):

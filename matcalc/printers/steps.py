@@ -195,7 +195,7 @@ def steps_latex(trace: Trace, f: str = "f", result: str | None = None, budget: f
     final = not (last and not any(e.shown for e in last.edges) and _same(last.result, trace.result)
                  and left_side(last.lhs, t) == result)
 
-    rows = [_Row(f, None, trace.f, definition=True)]  # f is not written as a name it defines
+    rows = [_Row(f, None, trace.f, verbatim=True)]
     for i, r in enumerate(defs.values()):
         rows.append(_Row((r"\text{where}\quad " if i == 0 else "") + t.expr(r), None, r.a, definition=True))
     for s in trace.steps:
@@ -217,7 +217,7 @@ def result_latex(F: ir.Expr, result: ir.Expr, f: str = "f", head: str = r"\text{
     defs = _definitions([F, result])
     printer = _TracePrinter(defs, frozenset())
     t = _Latex(f, printer)
-    rows = [_Row(f, None, F, definition=True), _Row(head, None, result, definition=True)]
+    rows = [_Row(f, None, F, verbatim=True), _Row(head, None, result, definition=True)]
     rows += [_Row((r"\text{where}\quad " if i == 0 else "") + t.expr(r), None, r.a, definition=True)
              for i, r in enumerate(defs.values())]
     lines = _best_layout(rows, budget, _LatexSlash(f, printer), printer)
@@ -278,6 +278,7 @@ class _Row:
     tag: str | None = None
     chain: bool = False
     definition: bool = False
+    verbatim: bool = False  # f as the input wrote it: no subexpression written by a name
 
 
 class _Layout:
@@ -287,14 +288,15 @@ class _Layout:
         self.left, self.right, self.slash, self.printer = left, right, slash, printer
         self.hang = rf"\hspace{{-{0.9 * left:.0f}pt}}"
 
-    def lines(self, e: ir.Expr, first: float, rest: float, definition: bool = False) -> list[str]:
-        return tex.break_lines(self.printer.top(e, definition), first, rest)
+    def lines(self, e: ir.Expr, first: float, rest: float, definition: bool = False,
+              verbatim: bool = False) -> list[str]:
+        return tex.break_lines(self.printer.top(e, definition, verbatim), first, rest)
 
     def rows(self, r: _Row) -> list[str]:
         tag = rf" \tag*{{\textit{{{r.tag}}}}}" if r.tag else ""
         if r.chain:
             return self.chain(r)
-        body = self.lines(r.body, self.right, self.right - width(tex.INDENT), r.definition)
+        body = self.lines(r.body, self.right, self.right - width(tex.INDENT), r.definition, r.verbatim)
         more = [rf"  &\phantom{{=}} {tex.INDENT}{line} \\" for line in body[1:]]
         w = width(r.lhs)
         if w <= self.left + 0.5:
@@ -344,15 +346,17 @@ class _TracePrinter(tex.LatexPrinter):
     def __init__(self, defs: dict, differentials: frozenset):
         super().__init__(set(), differentials)
         self.defs = list(defs.values())
-        self.root = None
+        self.root, self.verbatim = None, False
 
-    def top(self, e: ir.Expr, definition: bool = False) -> str:
-        """e, marked for breaking; a definition's body is not written as its own name."""
+    def top(self, e: ir.Expr, definition: bool = False, verbatim: bool = False) -> str:
+        """e, marked for breaking; a definition's body is not written as its own name, and
+        f, `verbatim`, keeps every subexpression as the input wrote it."""
         self.unsized, self.root = unsized_identities(e), (e if definition else None)
+        self.verbatim = verbatim
         return self.show(e)
 
     def visit(self, e: ir.Expr):
-        if e is not self.root and not isinstance(e, (ir.Ref, ir.Sym, *ir.LEAVES)):
+        if not self.verbatim and e is not self.root and not isinstance(e, (ir.Ref, ir.Sym, *ir.LEAVES)):
             for r in self.defs:
                 if r.a is e or _same(r.a, e):
                     return self.name(r.name, r.shape), tex.ATOM
@@ -400,7 +404,7 @@ def steps_json(trace: Trace) -> list[dict]:
 def _row(s: TraceStep, t: _Text, variables: dict) -> dict:
     row = {
         "rule": rule(s), "identity": identity(s), "mode": s.mode,
-        "expression": left_side(s.lhs, t), "of": t.expr(s.node), "of_latex": to_latex(s.node),
+        "expression": left_side(s.lhs, t), "of": t.expr(s.node), "of_latex": tex.to_latex_bare(s.node),
         "result": t.where(s.result), "shape": ir.dims_json(s.shape),
         "latex": to_latex(s.result), "numpy": to_numpy(s.result, variables),
     }
@@ -416,6 +420,6 @@ def _edge(e: Edge, t: _Text) -> dict:
         out["through_step"] = e.step
     if e.term is not None:
         out["term"] = t.where(e.term)
-    out["through_latex"] = to_latex(e.through)
+    out["through_latex"] = tex.to_latex_bare(e.through)
     out["jacobian_latex"] = to_latex(e.jacobian)
     return out
