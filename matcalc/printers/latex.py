@@ -375,7 +375,7 @@ def _lay(items: list, first: float, rest: float) -> tuple[list[str], int]:
     for marker in (BREAK, JOIN):
         chunks = _split(items, marker)
         if len(chunks) > 1:
-            return _pack(chunks, first, rest)
+            return _pack(chunks, first, rest, fill=marker == JOIN)
     groups = [i for i, item in enumerate(items) if isinstance(item, _Group)]
     if not groups:
         return [whole], 0
@@ -398,18 +398,21 @@ def _split(items: list, marker: str) -> list[list]:
     return chunks
 
 
-def _pack(chunks: list[list], first: float, rest: float) -> tuple[list[str], int]:
+def _pack(chunks: list[list], first: float, rest: float, fill: bool = False) -> tuple[list[str], int]:
     """Chunks filled into lines greedily; a chunk too wide for what is left of its line is
-    laid out in turn, starting there when a fair part of the line is left."""
+    laid out in turn, starting there when a fair part of the line is left. A term of a sum
+    that fits a line of its own takes one; a factor of a product (`fill`) that can break
+    inside its parentheses goes on where the line is."""
     lines: list[str] = []
     depth = 0
     for chunk in chunks:
         text = _text(chunk)
         budget = first if len(lines) <= 1 else rest
         left = budget - width(lines[-1]) if lines else first
+        breakable = fill and left > 0.4 * budget and any(isinstance(i, _Group) for i in chunk)
         if width(text) <= left:
             lines[-1:] = [(lines[-1] if lines else "") + text]
-        elif lines and width(text) <= rest:
+        elif lines and width(text) <= rest and not breakable:
             lines.append(text)
         else:  # the first chunk must keep to the first line's width
             here = not lines or left > 0.4 * budget

@@ -176,7 +176,7 @@ def _tex_text(s: str) -> str:
     return s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%")
 
 
-PAGE_ROWS = 24  # from this many rows an align* allows page breaks between its equations
+PAGE_ROWS = 10  # from this many rows an align* allows page breaks between its equations
 LHS_SHARE = 0.42  # a left-hand side wider than this share of the page hangs on its own line
 
 
