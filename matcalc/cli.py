@@ -256,7 +256,7 @@ def _latex(r, steps: bool, document: bool) -> str:
         return document_part(command, r.derivation.typed.expr, r.derivation.result, head.f_latex,
                              head.latex, r.trace if steps else None)
     if steps:
-        return steps_latex(r.trace, f=head.f_latex, result=head.latex)
+        return steps_latex(r.trace, f=head.f_latex, result=head.latex, page_breaks=True)
     return display_latex(r.derivation.result)
 
 

@@ -58,7 +58,7 @@ TRACES = [
     ("grad", "tr(A X B X' C) + logdet(X' X) + sum(exp(X w))", "X", ()),
 ]
 
-PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath}\n\\allowdisplaybreaks\n\\begin{document}\n"
+PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"  # as a user's paper has it
 
 
 def pdflatex(tmp_path, name: str, source: str) -> str:
@@ -75,8 +75,9 @@ def pdflatex(tmp_path, name: str, source: str) -> str:
 
 
 def overfull(log: str) -> list[str]:
-    """Every box wider than the page by more than 1 pt, with the lines of the source it set."""
-    return [m.group(0) for m in re.finditer(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]*", log)
+    """Every box wider than the page by more than 1 pt (or a page taller than the page: a
+    derivation that cannot break), with the lines of the source it set."""
+    return [m.group(0) for m in re.finditer(r"Overfull \\[hv]box \(([\d.]+)pt too (wide|high)\)[^\n]*", log)
             if float(m.group(1)) > 1.0]
 
 
@@ -96,7 +97,7 @@ def test_every_output_compiles_and_fits_the_page(tmp_path):
         r = derive(*case, steps=True)
         head = r.head
         parts += [rf"\[ {display_latex(r.derivation.result)} \]",
-                  steps_latex(r.trace, f=head.f_latex, result=head.latex),
+                  steps_latex(r.trace, f=head.f_latex, result=head.latex, page_breaks=True),
                   result_latex(r.derivation.typed.expr, r.derivation.result, head.f_latex, head.latex)]
     parts += [rf"\[ {display_latex(r.derivation.result)} \]" for r in identity_results()]
     log = pdflatex(tmp_path, "all", PREAMBLE + "\n\n".join(parts) + "\n\\end{document}\n")
@@ -129,3 +130,11 @@ def test_the_width_estimate_errs_on_the_wide_side(tmp_path):
     assert len(measured) == len(samples)
     worst = min((width(s) / w, s) for s, w in zip(samples, measured) if w > 40)
     assert worst[0] > 0.92, worst
+
+
+def test_the_check_sees_a_line_past_the_margin(tmp_path):
+    """The log parsing above catches what it looks for: the unbroken one-line form of a long
+    result runs past the margin."""
+    r = derive("grad", "||W3 tanh(W2 tanh(W1 x + b1) + b2) + b3 - y||^2", "W1")
+    log = pdflatex(tmp_path, "wide", PREAMBLE + rf"\[ {r.latex} \]" + "\n\\end{document}\n")
+    assert overfull(log)

@@ -180,7 +180,8 @@ PAGE_ROWS = 10  # from this many rows an align* allows page breaks between its e
 LHS_SHARE = 0.42  # a left-hand side wider than this share of the page hangs on its own line
 
 
-def steps_latex(trace: Trace, f: str = "f", result: str | None = None, budget: float = tex.BUDGET) -> str:
+def steps_latex(trace: Trace, f: str = "f", result: str | None = None, budget: float = tex.BUDGET,
+                page_breaks: bool = False) -> str:
     """An align* from f = ... to the result, that fits the page: definitions stated once under
     f, each rule's name as a tag at the margin (amsmath moves a tag that does not fit below
     its row), long sides broken at their loosest operators. `f` and `result` are the
@@ -204,7 +205,7 @@ def steps_latex(trace: Trace, f: str = "f", result: str | None = None, budget: f
     if final:
         rows.append(_Row(result, None, trace.result))
 
-    out = [r"\begin{align*}", *_best_layout(rows, budget, slash, printer)]
+    out = [r"\begin{align*}", *_best_layout(rows, budget, slash, printer, page_breaks)]
     out[-1] = out[-1].removesuffix(r" \\")
     out.append(r"\end{align*}")
     return "\n".join(out)
@@ -234,7 +235,7 @@ def document_part(command: str, F: ir.Expr, result: ir.Expr, f: str, head: str, 
     when there is a trace."""
     part = [f"% {command}", result_latex(F, result, f, head)]
     if trace is not None:
-        part += [r"\noindent Derivation, by the chain rule:", steps_latex(trace, f, head)]
+        part += [r"\noindent Derivation, by the chain rule:", steps_latex(trace, f, head, page_breaks=True)]
     return "\n".join(part) + "\n"
 
 
@@ -249,7 +250,7 @@ class _LatexSlash(_Latex):
         return rf"{top}{tex.BREAK} \big/ {bottom}"
 
 
-def _best_layout(rows: list, budget: float, slash, printer) -> list[str]:
+def _best_layout(rows: list, budget: float, slash, printer, page_breaks: bool = False) -> list[str]:
     """The rows laid out with the left column as wide as the left-hand sides that sit in it:
     of the widths that keep it under LHS_SHARE of the page, the one that takes fewest lines
     (a wider one hangs fewer sides on lines of their own, a narrower leaves more room on the
@@ -261,7 +262,7 @@ def _best_layout(rows: list, budget: float, slash, printer) -> list[str]:
         groups = [layout.rows(r) for r in rows]
         if best is None or sum(map(len, groups)) <= sum(map(len, best)):
             best = groups
-    if sum(map(len, best)) > PAGE_ROWS:  # a long derivation may go on over the next page
+    if page_breaks and sum(map(len, best)) > PAGE_ROWS:  # a long derivation may go on over the next page
         for group in best[:-1]:
             group[-1] = group[-1].removesuffix(r" \\") + r" \displaybreak[0] \\"
     return [line for group in best for line in group]
@@ -293,7 +294,7 @@ class _Layout:
         return tex.break_lines(self.printer.top(e, definition, verbatim), first, rest)
 
     def rows(self, r: _Row) -> list[str]:
-        tag = rf" \tag*{{\textit{{{r.tag}}}}}" if r.tag else ""
+        tag = rf" \tag*{{{r.tag}}}" if r.tag else ""  # plain text: MathJax reads it too
         if r.chain:
             return self.chain(r)
         body = self.lines(r.body, self.right, self.right - width(tex.INDENT), r.definition, r.verbatim)
