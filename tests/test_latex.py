@@ -7,6 +7,7 @@ Needs pdflatex (Debian: texlive-latex-base, which .ci/run installs); skipped whe
 missing, except in CI. One document holds everything but the --document output, so the
 whole check costs two pdflatex runs.
 """
+import functools
 import os
 import re
 import shutil
@@ -85,10 +86,10 @@ def derive(kind, expr, wrt, declare=(), steps=False):
     return matcalc.diff(expr, wrt=wrt, kind=kind, declare=declare, steps=steps)
 
 
-def identity_results():
-    for row in IDENTITIES:
-        if not row.error:
-            yield matcalc.diff(row.expr, wrt=row.wrt, kind=row.command, layout=row.layout, declare=row.declare)
+@functools.lru_cache(maxsize=None)
+def identity_results() -> tuple:
+    return tuple(matcalc.diff(row.expr, wrt=row.wrt, kind=row.command, layout=row.layout, declare=row.declare)
+                 for row in IDENTITIES if not row.error)
 
 
 def test_every_output_compiles_and_fits_the_page(tmp_path):
@@ -99,6 +100,9 @@ def test_every_output_compiles_and_fits_the_page(tmp_path):
         parts += [rf"\[ {display_latex(r.derivation.result)} \]",
                   steps_latex(r.trace, f=head.f_latex, result=head.latex, page_breaks=True),
                   result_latex(r.derivation.typed.expr, r.derivation.result, head.f_latex, head.latex)]
+    for kind, expr, wrt, declare in TRACES[4:8] + TRACES[13:16]:  # with the bookkeeping steps too
+        r = matcalc.diff(expr, wrt=wrt, kind=kind, declare=declare, all_steps=True)
+        parts.append(steps_latex(r.trace, f=r.head.f_latex, result=r.head.latex, page_breaks=True))
     parts += [rf"\[ {display_latex(r.derivation.result)} \]" for r in identity_results()]
     log = pdflatex(tmp_path, "all", PREAMBLE + "\n\n".join(parts) + "\n\\end{document}\n")
     assert not overfull(log), "\n".join(overfull(log))

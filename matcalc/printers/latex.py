@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 from .. import ir
 from .common import SUM, PRODUCT, UNARY, POSTFIX, ATOM, Printer, coefficient, definitions, signed_terms, \
@@ -360,11 +361,16 @@ def _text(items: list) -> str:
     return "".join(i.text() if isinstance(i, _Group) else flat(i) for i in items)
 
 
+@lru_cache(maxsize=2048)
+def _break_lines(marked: str, first: float, rest: float) -> tuple[str, ...]:
+    return tuple(line.strip() for line in _lay(_parse(marked), first, rest)[0])
+
+
 def break_lines(marked: str, first: float, rest: float) -> list[str]:
     """Lines of at most `first` points (the first) and `rest` (the others), broken at the
     loosest operators that make them fit: + and − first, then ⊙ and ⊗, then between
     factors, and inside a parenthesis only when its content must break."""
-    return [line.strip() for line in _lay(_parse(marked), first, rest)[0]]
+    return list(_break_lines(marked, first, rest))
 
 
 def _lay(items: list, first: float, rest: float) -> tuple[list[str], int]:

@@ -255,9 +255,10 @@ def _best_layout(rows: list, budget: float, slash, printer, page_breaks: bool = 
     of the widths that keep it under LHS_SHARE of the page, the one that takes fewest lines
     (a wider one hangs fewer sides on lines of their own, a narrower leaves more room on the
     right)."""
-    widths = sorted({round(width(r.lhs)) for r in rows if not r.chain})
+    widths = [w for w in sorted({round(width(r.lhs)) for r in rows if not r.chain}) if w <= LHS_SHARE * budget]
+    widths = widths[::-(-len(widths) // 6)] + widths[-1:] if len(widths) > 6 else widths  # a few suffice
     best = None
-    for left in [w for w in widths if w <= LHS_SHARE * budget] or [0]:
+    for left in widths or [0]:
         layout = _Layout(float(left), budget - left - width("="), slash, printer)
         groups = [layout.rows(r) for r in rows]
         if best is None or sum(map(len, groups)) <= sum(map(len, best)):
@@ -348,13 +349,17 @@ class _TracePrinter(tex.LatexPrinter):
         super().__init__(set(), differentials)
         self.defs = list(defs.values())
         self.root, self.verbatim = None, False
+        self.printed: dict = {}  # a layout tries several column widths: each print is kept
 
     def top(self, e: ir.Expr, definition: bool = False, verbatim: bool = False) -> str:
         """e, marked for breaking; a definition's body is not written as its own name, and
         f, `verbatim`, keeps every subexpression as the input wrote it."""
-        self.unsized, self.root = unsized_identities(e), (e if definition else None)
-        self.verbatim = verbatim
-        return self.show(e)
+        key = (e, definition, verbatim)
+        if key not in self.printed:
+            self.unsized, self.root = unsized_identities(e), (e if definition else None)
+            self.verbatim = verbatim
+            self.printed[key] = self.show(e)
+        return self.printed[key]
 
     def visit(self, e: ir.Expr):
         if not self.verbatim and e is not self.root and not isinstance(e, (ir.Ref, ir.Sym, *ir.LEAVES)):

@@ -7,6 +7,7 @@ tests/test_latex.py holds it to pdflatex's own measurements. Imports nothing of 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Glyph widths (pt) of cmmi10 (italic letters), cmr10 (upright), cmbx10 (bold).
 _ITALIC = dict(zip("abcdefghijklmnopqrstuvwxyz",
@@ -44,6 +45,7 @@ _OPERATORS = {"log", "exp", "det", "sin", "cos", "tan", "tanh", "arcsin", "arcco
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|([{}^_&])|(\s+)|(.)", re.S)
 
 
+@lru_cache(maxsize=8192)
 def width(latex: str) -> float:
     """The estimated width, in points, of `latex` set as display math at 10 pt."""
     return _Reader(latex).run()
