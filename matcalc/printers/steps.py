@@ -187,8 +187,8 @@ def steps_latex(trace: Trace, f: str = "f", result: str | None = None, budget: f
     its row), long sides broken at their loosest operators. `f` and `result` are the
     left-hand sides of the first and last rows (a notebook writes ∂f/∂x = ...); the last
     row is left out when the last step already says it."""
-    defs = _trace_definitions(trace)
-    printer = _TracePrinter(defs, frozenset({"d" + trace.X.name}))
+    defs, rename = _trace_definitions(trace)
+    printer = _TracePrinter(defs, frozenset({"d" + trace.X.name}), rename)
     t, slash = _Latex(f, printer), _LatexSlash(f, printer)
     last = trace.steps[-1] if trace.steps else None
     if result is None:
@@ -311,10 +311,10 @@ class _Layout:
     def chain(self, r: _Row) -> list[str]:
         room = self.right - width(r"\qquad ")
         head = [r.lhs] if width(r.lhs) <= room else tex.break_lines(left_side(r.of, self.slash), room, room - 10)
-        tail = width(head[-1] + "=")
-        if len(head) == 1 and room - tail >= 0.35 * room:  # the value beside its left-hand side
-            J = self.lines(r.body, room - tail, room - width(tex.INDENT))
-            return [rf"  &\qquad {head[0]} = {J[0]} \\"] + [rf"  &\qquad {tex.INDENT}{j} \\" for j in J[1:]]
+        beside = room - width(head[-1] + "=")
+        J = self.lines(r.body, beside, room - width(tex.INDENT))
+        if len(head) == 1 and len(J) == 1:  # the value beside its left-hand side
+            return [rf"  &\qquad {head[0]} = {J[0]} \\"]
         J = self.lines(r.body, room - width(r"\quad ="), room - width(r"\qquad "))
         return ([rf"  &\qquad {h} \\" for h in head] + [rf"  &\qquad\quad = {J[0]} \\"]
                 + [rf"  &\qquad\qquad {j} \\" for j in J[1:]])
@@ -345,9 +345,10 @@ class _TracePrinter(tex.LatexPrinter):
     name (∂f/∂h, not ∂f/∂(tanh(W₁x))), as the definitions are stated once under f; the
     direction dX is set as a differential."""
 
-    def __init__(self, defs: dict, differentials: frozenset):
+    def __init__(self, defs: dict, differentials: frozenset, rename: dict | None = None):
         super().__init__(set(), differentials)
-        self.defs = list(defs.values())
+        self.defs = list(defs.items())
+        self.rename = rename or {}
         self.root, self.verbatim = None, False
         self.printed: dict = {}  # a layout tries several column widths: each print is kept
 
@@ -363,40 +364,68 @@ class _TracePrinter(tex.LatexPrinter):
 
     def visit(self, e: ir.Expr):
         if not self.verbatim and e is not self.root and not isinstance(e, (ir.Ref, ir.Sym, *ir.LEAVES)):
-            for r in self.defs:
+            for name, r in self.defs:
                 if r.a is e or _same(r.a, e):
-                    return self.name(r.name, r.shape), tex.ATOM
+                    return self.name(name, r.shape), tex.ATOM
         return super().visit(e)
 
+    def v_Ref(self, e):
+        return self.name(self.rename.get(e, e.name), e.shape), tex.ATOM
 
-def _trace_definitions(trace: Trace) -> dict:
-    """Every definition the trace uses, once by name, each after those its body uses."""
+
+def _trace_definitions(trace: Trace) -> tuple[dict, dict]:
+    """Every definition the trace uses, once by name, each after those its body uses; and
+    the name each is written by: the result's own name for what the result also defines,
+    so that v1 means the same in the trace as in the result printed with it."""
     exprs = [trace.f]
     for s in trace.steps:
         exprs += [x for x in (s.lhs.num, s.lhs.by, s.result) if x is not None]
         exprs += [e.jacobian for e in s.edges if e.shown]
-    exprs.append(trace.result)
-    return _definitions(exprs)
+    final = definitions(trace.result)
+    rename = {}
+    for r in (r for e in exprs for r in definitions(e)):
+        twin = next((q for q in final if _same(q, r)), None)
+        rename[r] = twin.name if twin is not None else r.name
+    rename.update({r: r.name for r in final})
+    if len(set(rename.values())) != len({_Key(r) for r in rename}):  # two meanings, one name
+        rename = {r: r.name for r in rename}
+    return _definitions([*exprs, trace.result], rename), rename
 
 
-def _definitions(exprs: list) -> dict:
+class _Key:
+    """A definition up to its names: equal when the bodies are the same expression."""
+
+    def __init__(self, r: ir.Ref):
+        self.r = r
+
+    def __hash__(self):
+        return hash(type(ir.body(self.r)))
+
+    def __eq__(self, other):
+        return _same(self.r, other.r)
+
+
+def _definitions(exprs: list, rename: dict | None = None) -> dict:
     """The definitions the expressions use, once by name, each after those its body uses."""
+    rename = rename or {}
     chosen: dict = {}
     for r in (r for e in exprs for r in definitions(e)):
-        if r.name in chosen and _same(chosen[r.name], r):
-            chosen[r.name] = r  # the last reading of a name: the one in the other names' terms
-        chosen.setdefault(r.name, r)
+        name = rename.get(r, r.name)
+        if name in chosen and _same(chosen[name], r):
+            chosen[name] = r  # the last reading of a name: the one in the other names' terms
+        chosen.setdefault(name, r)
     out: dict = {}
 
-    def place(r):
-        if r.name not in out:
+    def place(name, r):
+        if name not in out:
             for d in definitions(r.a):
-                if d.name in chosen and d.name != r.name:
-                    place(chosen[d.name])
-            out[r.name] = r
+                other = rename.get(d, d.name)
+                if other in chosen and other != name:
+                    place(other, chosen[other])
+            out[name] = r
 
-    for r in chosen.values():
-        place(r)
+    for name, r in chosen.items():
+        place(name, r)
     return out
 
 
