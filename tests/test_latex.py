@@ -3,9 +3,9 @@
 them, the rules table and a `--document`, set in an article (345 pt of text width).
 pdflatex must report no error and no overfull box wider than 1 pt.
 
-Needs pdflatex (Debian: texlive-latex-base, which .ci/run installs); skipped where it is
-missing, except in CI. One document holds everything but the --document output, so the
-whole check costs two pdflatex runs.
+The compiling tests need pdflatex (Debian: texlive-latex-base, which .ci/run installs);
+they are skipped where it is missing, except in CI. One document holds everything but the
+--document output. Last, the notation a referee expects, without pdflatex.
 """
 import functools
 import os
@@ -25,8 +25,8 @@ from matcalc.report import rules_latex, rules_table
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from identities import IDENTITIES  # noqa: E402
 
-pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None and not os.environ.get("CI"),
-                                reason="pdflatex is not installed")
+needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None and not os.environ.get("CI"),
+                                    reason="pdflatex is not installed")
 
 # (kind, expression, variable, declarations): the review's cases, deep networks, and one
 # of each kind of left-hand side a trace writes
@@ -92,6 +92,7 @@ def identity_results() -> tuple:
                  for row in IDENTITIES if not row.error)
 
 
+@needs_pdflatex
 def test_every_output_compiles_and_fits_the_page(tmp_path):
     parts = [rules_latex(rules_table())]
     for case in TRACES:
@@ -108,6 +109,7 @@ def test_every_output_compiles_and_fits_the_page(tmp_path):
     assert not overfull(log), "\n".join(overfull(log))
 
 
+@needs_pdflatex
 def test_a_document_compiles_as_it_is(tmp_path):
     """--document: the whole file, preamble and all, for two results and a derivation."""
     from typer.testing import CliRunner
@@ -123,6 +125,7 @@ def test_a_document_compiles_as_it_is(tmp_path):
     assert not overfull(log), "\n".join(overfull(log))
 
 
+@needs_pdflatex
 def test_the_width_estimate_errs_on_the_wide_side(tmp_path):
     """The layout trusts texwidth's estimate: measured by TeX itself, no line it accepts is
     more than 8 % wider than estimated, so a line estimated to fill BUDGET fits 345 pt."""
@@ -136,9 +139,69 @@ def test_the_width_estimate_errs_on_the_wide_side(tmp_path):
     assert worst[0] > 0.92, worst
 
 
+@needs_pdflatex
 def test_the_check_sees_a_line_past_the_margin(tmp_path):
     """The log parsing above catches what it looks for: the unbroken one-line form of a long
     result runs past the margin."""
     r = derive("grad", "||W3 tanh(W2 tanh(W1 x + b1) + b2) + b3 - y||^2", "W1")
     log = pdflatex(tmp_path, "wide", PREAMBLE + rf"\[ {r.latex} \]" + "\n\\end{document}\n")
     assert overfull(log)
+
+
+# -- notation ---------------------------------------------------------------------------------
+
+def trace_rows(kind, expr, wrt, declare=()):
+    r = derive(kind, expr, wrt, declare, steps=True)
+    return r, steps_latex(r.trace, f=r.head.f_latex, result=r.head.latex).splitlines()
+
+
+def test_a_definition_is_stated_once_and_never_inside_a_partial():
+    r, rows = trace_rows("grad", "||W2 h - y||^2 where h = tanh(W1 x)", "W1")
+    assert [row for row in rows if "where" in row] == [
+        r"  \text{where}\quad \mathbf{h} &= \tanh\left(\mathrm{W}_{1} \mathbf{x}\right) \\"]
+    assert r"\frac{\partial f}{\partial \mathbf{h}}" in "\n".join(rows)  # the name, bare, and no ⊤ after
+
+
+def test_a_trace_names_what_the_result_names():
+    r, rows = trace_rows("grad", "||W3 tanh(W2 tanh(W1 x + b1) + b2) + b3 - y||^2", "W1")
+    assert r.derivative.endswith("where v1 = tanh(W1 x + b1); v2 = tanh(W2 v1 + b2)")
+    assert r"  \text{where}\quad \mathbf{v}_{1} &= \tanh\left(\mathrm{W}_{1} \mathbf{x} + \mathbf{b}_{1}\right) \\" in rows
+    assert r"\frac{\partial f}{\partial \mathbf{v}_{2}}" in "\n".join(rows)  # ∂f/∂v2, not ∂f/∂(tanh(...))
+
+
+def test_a_matrix_jacobian_in_a_trace_is_in_vec_form():
+    _, rows = trace_rows("hess", "tr(X' A X)", "X")
+    text = "\n".join(rows)
+    assert r"\frac{\partial \operatorname{vec}\left(\mathrm{X}^{\top}\right)}{\partial \operatorname{vec}\left(\mathrm{X}\right)^{\top}} = \mathrm{K}_{n,m}" in text
+    assert r"\partial\left(\mathrm{X}^{\top}\right)}" not in text
+
+
+def test_a_scalar_is_not_transposed_nor_vectorised():
+    _, rows = trace_rows("grad", "lambda ||w||^2 + logdet(X) + x' X w", "X")
+    text = "\n".join(rows)
+    assert r"\partial \log\det\left(\mathrm{X}\right)" in text or r"\partial\left(\log\det" in text
+    assert r"\operatorname{vec}\left(\log" not in text and r"\right\|^{2}\right)^{\top}}" not in text
+
+
+def test_a_differential_stands_apart_and_f_is_upright_for_a_matrix():
+    r, rows = trace_rows("diff", "A X B", "X")
+    assert rows[1] == r"  \mathrm{F} &= \mathrm{A} \mathrm{X} \mathrm{B} \\"
+    assert r"= \mathrm{A} \, \mathrm{d}\mathrm{X} \, \mathrm{B}" in "\n".join(rows)
+
+
+def test_notation_of_results():
+    S = derive("diff", "logdet(S) + (x - mu)' S^-1 (x - mu)", "S", ("S: n x n symmetric", "mu: n"))
+    assert r"\left(\mathbf{x} - \boldsymbol{\mu}\right) \left(\mathbf{x} - \boldsymbol{\mu}\right)^{\top}" in S.latex
+    W = derive("grad", "||W2 h - y||^2 where h = tanh(W1 x)", "W1")
+    assert r"\mathrm{W}_{2}^{\top}" in W.latex  # ⊤ stacked over the subscript, not after it
+    sig = derive("grad", "sigma^2 ||x||^2 + sum(sigmoid(x))", "x")
+    assert r"\sigma^{2}" in sig.latex and r"\operatorname{sigmoid}\left(\mathbf{x}\right)" in sig.latex
+
+
+def test_a_long_result_breaks_at_its_loosest_operators():
+    r = derive("grad", "||W3 tanh(W2 tanh(W1 x + b1) + b2) + b3 - y||^2 + lambda (||W1||_F^2 + ||W2||_F^2)", "W1")
+    shown = display_latex(r.derivation.result)
+    lines = shown.split(r" \\ ")
+    assert shown.startswith(r"\begin{aligned} &2 \Bigl(") and lines[1] == r"&\quad + \lambda \mathrm{W}_{1}\Bigr)"
+    assert lines[2].startswith(r"&\text{where } \begin{aligned}[t] \mathbf{v}_{1} &= ")
+    assert all(width(line) <= 345 for line in lines[:2])
