@@ -327,10 +327,10 @@ def test_deep_nesting_is_an_error_not_a_crash(latex):
 def test_a_displayed_result_reads_as_its_plain_text(row, budget):
     """--format latex: an aligned broken at operators, \\Bigl( \\Bigr) across lines, where
     definitions on lines of their own; on a narrow page most results break somewhere."""
-    from matcalc.printers.latex import BUDGET, display_latex
+    from matcalc.printers.latex import DISPLAY, display_latex
 
     r = matcalc.diff(row.expr, wrt=row.wrt, kind=row.command, layout=row.layout, declare=row.declare)
-    shown = display_latex(r.derivation.result, budget or BUDGET)
+    shown = display_latex(r.derivation.result, budget or DISPLAY)
     plain, _ = from_latex(shown)
     got, want = read(plain, where_declarations(row)), read(r.derivative, where_declarations(row))
     assert (got is want or got == want) == (unreadable(r.derivation.result) is None), (shown, plain)
