@@ -131,11 +131,11 @@ class LatexPrinter(Printer):
             base = UNICODE_GREEK[base]
         if base in GREEK or base == "eps":
             core = "\\" + ("epsilon" if base == "eps" else base)
-            if shape != ir.SCALAR and shape[1] == 1:
+            if shape != ir.SCALAR and 1 in shape:
                 core = rf"\boldsymbol{{{core}}}"
         elif shape == ir.SCALAR:
             core = base if len(base) == 1 else rf"\mathit{{{base}}}"
-        elif shape[1] == 1:
+        elif 1 in shape:  # a column or a row vector (M1 = (x - mu)' is a row)
             core = rf"\mathbf{{{base}}}"
         else:
             core = rf"\mathrm{{{base}}}"
