@@ -87,6 +87,9 @@ ReportFormatOpt = Annotated[ReportFormat, _format_option(ReportFormat)]
 RulesFormatOpt = Annotated[RulesFormat, _format_option(RulesFormat)]
 Steps = Annotated[bool, typer.Option("--steps", help="Also show the chain-rule steps that led to the result.")]
 AllSteps = Annotated[bool, typer.Option("--all-steps", help="Like --steps, with the bookkeeping steps too: through where-definitions, sums that pass a differential on unchanged, and the simplifier's named identities.")]
+Document = Annotated[bool, typer.Option(
+    "--document", help="Write LaTeX as a complete document that pdflatex compiles (article and amsmath): "
+                       "each result as an equation, with its derivation when --steps is given.")]
 Declare = Annotated[Optional[List[str]], typer.Option(
     "--declare", "-d", metavar="DECL", show_default=False,
     help="Declare shapes and properties, such as 'A: n x n symmetric; x: n'; repeatable.")]
@@ -186,11 +189,15 @@ def _guarded(fn, line: _Line, fmt: str) -> bool:
     return False
 
 
-def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: bool, all_steps: bool, declare):
+def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: bool, all_steps: bool, declare,
+                   document: bool = False):
     from . import diff
 
     tty = sys.stdout.isatty()
     fmt = fmt.value
+    if document and fmt not in ("text", "latex"):  # text is the default: --document alone means LaTeX
+        raise typer.BadParameter("--document writes LaTeX: give it alone or with --format latex", param_hint="'--document'")
+    fmt = "latex" if document else fmt
 
     def one(line: _Line):
         for i, w in enumerate(wrt or [None]):
@@ -201,7 +208,7 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
             if fmt == "json":
                 print(json.dumps(r.to_json(), ensure_ascii=False))
             elif fmt == "latex":
-                print(r.latex if not (steps or all_steps) else _latex_steps(r))
+                print(_latex(r, steps or all_steps, document))
             elif fmt == "text" and tty:
                 from .render import show_result
 
@@ -216,7 +223,17 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
                     sys.stdout.flush()
                     print(steps_text(r.trace), file=sys.stderr)
 
-    raise typer.Exit(0 if _each(one, expr, fmt) else 1)
+    if document:
+        from .printers.steps import DOCUMENT_START
+
+        print(DOCUMENT_START)
+    ok = _each(one, expr, fmt)
+    if document:
+        from .printers.steps import DOCUMENT_END
+
+        with _closed_pipe_ends_quietly():
+            print(DOCUMENT_END)
+    raise typer.Exit(0 if ok else 1)
 
 
 def _notes(notes: list[str], line: _Line) -> None:
@@ -228,17 +245,26 @@ def _notes(notes: list[str], line: _Line) -> None:
         print(f"{where}note: {note}", file=sys.stderr)
 
 
-def _latex_steps(r) -> str:
-    from .printers.steps import steps_latex
+def _latex(r, steps: bool, document: bool) -> str:
+    """The result as a display (broken to fit a page), its derivation, or a document's part."""
+    from .printers.latex import display_latex
+    from .printers.steps import document_part, steps_latex
 
-    return steps_latex(r.trace)
+    head = r.head
+    if document:
+        command = f"matcalc {r.input} by {r.wrt}"
+        return document_part(command, r.derivation.typed.expr, r.derivation.result, head.f_latex,
+                             head.latex, r.trace if steps else None)
+    if steps:
+        return steps_latex(r.trace, f=head.f_latex, result=head.latex, page_breaks=True)
+    return display_latex(r.derivation.result)
 
 
 def _command(name: str, short: str, doc: str, layout_help: str | None = None):
     def command(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.denominator,
                 format: FormatOpt = Format.text, steps: Steps = False, all_steps: AllSteps = False,
-                declare: Declare = None):
-        _differentiate(name, expr, wrt, layout, format, steps, all_steps, declare)
+                declare: Declare = None, document: Document = False):
+        _differentiate(name, expr, wrt, layout, format, steps, all_steps, declare, document)
 
     command.__doc__ = f"{doc}\n\n{EXPR_HELP}"
     if layout_help:  # grad, jac and hess have one form each

@@ -92,7 +92,14 @@ class Tok:
     end: int   # 0-based index just past it
 
 
+# A display's layout: aligned lines (as --format latex breaks a long result), its column
+# marks and line ends, and a sign set apart at the start of a line ({-}). Blanked in place,
+# so that every other character keeps its column.
+_LAYOUT = re.compile(r"\\(begin|end)\{(aligned|split|gathered|multline\*?)\}(\[[tcb]\])?|\\\\|&|\{(?=[-+]\})|(?<=[-+])\}")
+
+
 def _tokenize(text: str) -> list[Tok]:
+    text = _LAYOUT.sub(lambda m: " " * len(m.group()), text)
     toks, i = [], 0
     while i < len(text):
         c = text[i]

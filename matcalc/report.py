@@ -5,8 +5,9 @@ import re
 
 from .ir import dims_json
 from .shapes import FUNCTIONS, analyze
-from .printers.latex import to_latex
+from .printers.latex import BUDGET, to_latex
 from .printers.text import to_text
+from .printers.texwidth import width
 
 # The seed's cheat sheet and classic identities: (name, expression, --wrt, command,
 # the derivative as matcalc prints it). tests/test_rules.py checks each numerically.
@@ -71,12 +72,35 @@ def rules_table() -> list[dict]:
 
 
 def rules_latex(rows: list[dict]) -> str:
-    """One amsmath align* per kind of rule, short enough for a page each."""
+    """One amsmath align* per kind of rule, each row's name beside its identity; an identity
+    too long for the page goes on over further lines, broken where its parts meet."""
     blocks = []
     for kind in dict.fromkeys(r["kind"] for r in rows):
-        lines = [rf"  \text{{{r['name']}}} &\quad {r['latex']}" for r in rows if r["kind"] == kind]
+        group = [r for r in rows if r["kind"] == kind]
+        names = [rf"\text{{{_text(r['name'])}}}" for r in group]
+        room = BUDGET - max(width(n) for n in names) - width(r"\quad ")
+        lines = []
+        for name, r in zip(names, group):
+            parts = _fill(r["latex"].split(r"\quad "), room)
+            lines.append(rf"  {name} &\quad {parts[0]}")
+            lines += [rf"  &\qquad {part}" for part in parts[1:]]
         blocks.append(f"% {kind}\n\\begin{{align*}}\n" + " \\\\\n".join(lines) + "\n\\end{align*}")
     return "\n".join(blocks)
+
+
+def _fill(parts: list[str], room: float) -> list[str]:
+    """Parts joined by \\quad into lines no wider than `room`, as many to a line as fit."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and width(lines[-1] + r"\quad " + part) <= room:
+            lines[-1] += r"\quad " + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def _text(s: str) -> str:
+    return s.replace("&", r"\&").replace("%", r"\%").replace("_", r"\_")
 
 
 def _row(name, kind, rule) -> dict:
@@ -92,9 +116,14 @@ def _dict(name, kind, identity, command, expr, wrt, result) -> dict:
 
 _SUP = dict(zip("ᵀ⁻¹ʲᵏ²", ["\\top", "-", "1", "j", "k", "2"]))
 _SYMBOLS = {
-    "∂": r"\partial ", "∘": r"\circ ", "⊗": r"\otimes ", "‖": r"\|", "⟨": r"\langle ", "⟩": r"\rangle ",
-    "Σⱼ": r"\sum_j ", "−": "-", "′": "'", "σ": r"\sigma", "⟹": r"\implies ", "_": r"\_",
+    "∂": r"\partial ", "∘": r"\odot ", "⊗": r"\otimes ", "‖": r"\|", "⟨": r"\langle ", "⟩": r"\rangle ",
+    "Σⱼ": r"\sum\nolimits_j ", "−": "-", "′": "'", "σ": r"\operatorname{sigmoid}", "⟹": r"\implies ", "_": r"\_",
 }
+# A function in an identity as results print it: \log\det, \tanh, \operatorname{tr}.
+_NAMED = {"log": r"\log", "det": r"\det", "logdet": r"\log\det", "exp": r"\exp", "sin": r"\sin",
+          "cos": r"\cos", "tan": r"\tan", "tanh": r"\tanh", "arcsin": r"\arcsin", "arccos": r"\arccos",
+          "arctan": r"\arctan"}
+_OPERAND_END = re.compile(r"[\w)}'|]$")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 _PROSE = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,})*")
 _OPERATORS = set(FUNCTIONS)  # a function name in an identity is set upright, as \operatorname
@@ -122,6 +151,11 @@ def unicode_latex(text: str) -> str:
             out.append(r"^{\circ " + unicode_latex(text[i + 2:j]) + "}")
             i = j
             continue
+        if text.startswith("^(", i):  # a^(b−1): the exponent is the parenthesis
+            j = text.index(")", i) + 1
+            out.append("^{" + unicode_latex(text[i + 2:j - 1]) + "}")
+            i = j
+            continue
         if text.startswith("./", i):
             out.append(r"\oslash ")
             i += 2
@@ -135,13 +169,22 @@ def unicode_latex(text: str) -> str:
         if m and start:
             word = m.group()
             if word in _OPERATORS:
-                out.append(rf"\operatorname{{{word}}}")
+                out.append(_NAMED.get(word, rf"\operatorname{{{word}}}"))
                 i = m.end()
                 continue
             m = _PROSE.match(text, i)
             out.append(rf"\text{{{m.group()}}}")
             i = m.end()
             continue
-        out.append(r"\quad " if text.startswith("  ", i) else _SYMBOLS.get(ch, ch))
-        i += 2 if text.startswith("  ", i) else 1
+        if text.startswith("  ", i):
+            out.append(r"\quad ")
+            i += 2
+            continue
+        if ch == " " and _OPERAND_END.search("".join(out[-1:])) and (text[i + 1:i + 2].isalnum() or text[i + 1:i + 2] in "(‖⟨σ"):
+            out.append(r"\, ")  # a product of two factors: A \,dX\, B, not AdXB
+        elif "A" <= ch <= "Z" and not (text[i + 1:i + 2].isascii() and text[i + 1:i + 2].isalpha()):
+            out.append(rf"\mathrm{{{ch}}}")  # a matrix, upright as in results
+        else:
+            out.append(_SYMBOLS.get(ch, ch))
+        i += 1
     return "".join(out)

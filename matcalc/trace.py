@@ -145,7 +145,23 @@ def build(d: derive.Derivation, all_steps: bool = False) -> Trace:
                  b.defs, b.subst(d.typed.expr) if b.defs else None)
 
 
-def _big_subexpressions(roots: list[ir.Expr], keep: set, taken: set[str]) -> dict[ir.Expr, ir.Sym]:
+def _result_names(result: ir.Expr, user: set) -> dict[ir.Expr, str]:
+    """The names the final result gives shared subexpressions (v1, M2), by the subexpression
+    written out in full, so a trace calls them as the result does."""
+    plain: dict[ir.Expr, ir.Expr] = {}
+    names = {}
+    for node in ir.postorder(result):
+        if isinstance(node, ir.Ref):
+            plain[node] = node if node.name in user else plain[node.a]
+            if node.name not in user:
+                names[plain[node.a]] = node.name
+        else:
+            plain[node] = algebra.rebuild(node, tuple(plain[k] for k in node.kids))
+    return names
+
+
+def _big_subexpressions(roots: list[ir.Expr], keep: set, taken: set[str],
+                        preset: dict) -> dict[ir.Expr, ir.Sym]:
     """A name for each subexpression that would print NAME_AT nodes or more, counting the
     names already given as one: a deep f then prints each step in bounded size, so the
     trace grows linearly with f instead of quadratically. f itself (`keep`) is not named."""
@@ -159,7 +175,9 @@ def _big_subexpressions(roots: list[ir.Expr], keep: set, taken: set[str]) -> dic
                 size[node] = 1
                 continue
             size[node] = 1 + sum(1 if k in named else size[k] for k in node.kids)
-            if size[node] >= NAME_AT and node not in keep:
+            if node in preset and node not in keep:
+                named[node] = ir.Sym(preset[node], node.shape)
+            elif size[node] >= NAME_AT and node not in keep:
                 named[node] = ir.Sym(_fresh("U" if node.shape[1] != 1 else "u", taken), node.shape)
     return named
 
@@ -179,7 +197,9 @@ class _Builder:
     def __init__(self, d: derive.Derivation):
         self.d = d
         self.taken = set(d.typed.names) | set(d.typed.defs)
-        self.names: dict = {}
+        preset = _result_names(d.result, set(d.typed.defs))
+        self.taken |= set(preset.values())
+        self.names: dict = dict(preset)  # a step's shared subexpression is named as the result names it
         self.number: dict = {}
         self.steps: list[TraceStep] = []
         self.direction = rules.placeholder(d.X)
@@ -188,7 +208,7 @@ class _Builder:
         keep = {d.typed.expr, d.f}  # f as typed, and as differentiated (after the identities)
         roots = [d.typed.expr, *(s.node for s in d.steps)]
         long = any(ir.tree_size(r, LONG) >= LONG for r in keep)
-        self.short = _big_subexpressions(roots, keep, self.taken) if long else {}
+        self.short = _big_subexpressions(roots, keep, self.taken, preset) if long else {}
         self.memo: dict[ir.Expr, ir.Expr] = dict(self.short)
         self.defs = tuple((sym, self.subst(node, inside=True)) for node, sym in self.short.items())
         self.gradient_names: dict[int, ir.Sym] = {}

@@ -318,3 +318,28 @@ def test_names_map_to_their_letters():
 def test_deep_nesting_is_an_error_not_a_crash(latex):
     with pytest.raises(MatcalcError, match="nested too deeply"):
         from_latex(latex)
+
+
+# -- a result broken over lines reads back -------------------------------------------------------
+
+@pytest.mark.parametrize("budget", [None, 110.0], ids=["page", "narrow"])
+@pytest.mark.parametrize("row", DERIVATIVE_ROWS, ids=[r.id for r in DERIVATIVE_ROWS])
+def test_a_displayed_result_reads_as_its_plain_text(row, budget):
+    """--format latex: an aligned broken at operators, \\Bigl( \\Bigr) across lines, where
+    definitions on lines of their own; on a narrow page most results break somewhere."""
+    from matcalc.printers.latex import DISPLAY, display_latex
+
+    r = matcalc.diff(row.expr, wrt=row.wrt, kind=row.command, layout=row.layout, declare=row.declare)
+    shown = display_latex(r.derivation.result, budget or DISPLAY)
+    plain, _ = from_latex(shown)
+    got, want = read(plain, where_declarations(row)), read(r.derivative, where_declarations(row))
+    assert (got is want or got == want) == (unreadable(r.derivation.result) is None), (shown, plain)
+
+
+def test_a_narrow_page_breaks_inside_parentheses_and_reads_back():
+    r = matcalc.grad("||W3 tanh(W2 tanh(W1 x + b1) + b2) + b3 - y||^2", wrt="W1")
+    from matcalc.printers.latex import display_latex
+
+    shown = display_latex(r.derivation.result, 150.0)
+    assert r"\Bigl(" in shown and r" \\ &\quad " in shown and r"&\text{where } \begin{aligned}[t]" in shown
+    assert analyze(from_latex(shown)[0]).expr is analyze(r.derivative).expr

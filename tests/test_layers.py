@@ -13,7 +13,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "matcalc"
 
 LAYERS = [
     ["ir", "lalr", "_parse_table"],                           # data; the parser's runtime and tables
-    ["algebra", "printers.common", "latex_input"],            # canonical form; what printers share
+    ["algebra", "printers.common", "printers.texwidth", "latex_input"],  # canonical form; what printers share
     ["printers.text", "printers.latex", "printers.numpy", "parse", "to_sympy"],
     ["readings", "rules", "simplify"],                        # how names read; differentiation; identities
     ["shapes"],                                               # typing: syntax -> IR
