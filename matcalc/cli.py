@@ -305,8 +305,10 @@ def _guarded(fn, line: _Line, fmt: str, budget: _Budget) -> bool:
         _fail(budget.error(), line, fmt)
     except MatcalcError as e:
         _fail(e, line, fmt)
-    except (RecursionError, MemoryError):
-        _fail(MatcalcError("expression too large or too deeply nested", 1), line, fmt)
+    except RecursionError:
+        _fail(MatcalcError("expression too deeply nested", 1), line, fmt)
+    except MemoryError:
+        _fail(MatcalcError("not enough memory for this input", None), line, fmt)
     except Exception as e:  # pragma: no cover - a bug in matcalc: still no traceback
         _fail(MatcalcError(f"internal error ({type(e).__name__}: {e}); please report it", None), line, fmt)
     else:
