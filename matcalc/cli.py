@@ -270,12 +270,19 @@ def _closed_pipe_ends_quietly():
         raise typer.Exit(0)
 
 
+def _json(obj) -> str:
+    """One line of JSON, Unicode kept readable; the line separators that are not JSON's
+    to escape (U+0085, U+2028, U+2029) escaped too, so that no reader splits the line."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def _fail(e: MatcalcError, line: _Line, fmt: str) -> None:
     if fmt == "json":
         error = {"input": line.text, "error": {"message": e.message, "column": e.column}}
         if line.number is not None:
             error["line"] = line.number
-        print(json.dumps(error, ensure_ascii=False))
+        print(_json(error))
     e.source = e.source or line.text
     if fmt != "json" or line.number is not None:  # a bad line of a batch is said on stderr too
         sys.stdout.flush()
@@ -358,7 +365,7 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
             if fmt != "json" and not tty and i == 0:
                 _notes(r.notes, line, out)
             if fmt == "json":
-                out.put(json.dumps(r.to_json(), ensure_ascii=False))
+                out.put(_json(r.to_json()))
             elif fmt == "latex":
                 out.put(r.latex if not (steps or all_steps) else _latex_steps(r))
             elif fmt == "text" and tty:
@@ -437,7 +444,7 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
             report = check(line.text, wrt=w, kind=kind.value, layout=line.get("layout", layout.value),
                            declare=line.get("declare", declare or ()), trials=trials)
             if fmt == "json":
-                out.put(json.dumps(report, ensure_ascii=False))
+                out.put(_json(report))
             elif report["verdict"] == "inconclusive":
                 out.put(f"{report['wrt']}: {report['derivative']}  inconclusive: no random input fell inside "
                       f"the domain of the expression and its derivative")
@@ -467,7 +474,7 @@ def shapes_cmd(expr: Expr = None, declare: Declare = None,
         if fmt != "json":
             _notes(report.get("notes", []), line, out)
         if fmt == "json":
-            out.put(json.dumps(report, ensure_ascii=False))
+            out.put(_json(report))
         elif sys.stdout.isatty():
             from .render import show_shapes
 
@@ -525,7 +532,7 @@ def _rules_named(table: list[dict], name: str | None) -> list[dict]:
 
 def _print_rules(table: list[dict], format: str) -> None:
     if format == "json":
-        print(json.dumps(table, ensure_ascii=False))
+        print(_json(table))
     elif format == "latex":
         from .report import rules_latex
 
