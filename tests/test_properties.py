@@ -235,3 +235,23 @@ def test_hessian_checks_that_cried_wolf_agree():
     assert check("‖arcsin(x)‖", wrt="x", kind="hess", trials=5)["verdict"] == "agrees"
     assert check("log(a) - det(W)", wrt="a", kind="hess", declare=["a: scalar; W: 6 x 6"],
                  trials=10)["verdict"] == "agrees"
+
+
+def test_zeros_fold_everywhere_so_a_print_reads_back():
+    """B9: ((A x)' diag((x - x)) x) printed as x' A' diag(zeros(n)) x, which read back as 0."""
+    from matcalc.printers.text import to_text_where
+
+    for expr, folded in [("((A x)' diag((x - x)) x)", "0"), ("diag(x - x) y", "zeros(n)"),
+                         ("diag(A - A)", "zeros(n)"), ("diag(zeros(n))", "zeros(n, n)")]:
+        e = analyze(expr, DECLS).expr
+        assert to_text_where(e) == folded
+        assert analyze(to_text_where(e), DECLS).expr is e
+
+
+def test_a_zero_matrix_has_no_inverse():
+    from matcalc import MatcalcError
+
+    import pytest
+
+    with pytest.raises(MatcalcError, match="cannot invert a zero matrix"):
+        analyze("(A - A)^-1", DECLS)
