@@ -57,9 +57,8 @@ def wrap_at_operators(text: str, width: int, indent: int = 2) -> list[str]:
 
 
 def _best_break(text: str, room: int) -> int | None:
-    """Where to break: the cheapest space that leaves a first line within `room` and at
-    least half full (any that fits, if none is), the furthest of equal cost; else the
-    first space of all."""
+    """Where to break: the cheapest space that leaves a first line within `room` (a line
+    less than half full costs more), the furthest of equal cost; else the first space."""
     depth, fits, first_space = 0, [], None
     for i, c in enumerate(text):
         if c in OPENING:
@@ -71,8 +70,11 @@ def _best_break(text: str, room: int) -> int | None:
             if cell_len(text[:i]) > room:
                 break
             fits.append((_cost(text, i, depth), i))
-    full = [f for f in fits if cell_len(text[:f[1]]) * 2 >= room] or fits
-    return min(full, key=lambda f: (f[0], -f[1]))[1] if full else first_space
+    def score(f):  # a short first line costs up to 4 more, so that `2 (...)` does not break after the 2
+        fill = cell_len(text[:f[1]]) / room
+        return f[0] + max(0.0, 8 * (0.5 - fill)), -f[1]
+
+    return min(fits, key=score)[1] if fits else first_space
 
 
 def _cost(text: str, i: int, depth: int) -> float:
@@ -107,7 +109,7 @@ def show_result(r, console: Console | None = None) -> None:
     body.add_row("shape", Text(f"{_shape(r.shape)}  ({_what(r.head)})"))
     console.print(Panel(body, title=r.head.text, title_align="left", expand=False))
     if r.trace is not None and r.trace.steps:
-        console.print(steps_table(r.trace))
+        console.print(steps_table(r.trace, console.width))
 
 
 def _what(head) -> str:
@@ -117,21 +119,27 @@ def _what(head) -> str:
     return ", ".join(w for w in (head.name, head.note, head.shape_of) if w)
 
 
-def steps_table(trace) -> Table:
+def steps_table(trace, width: int | None = None) -> Table:
     """One row per step of the trace diff() built: the rule's name, then the equation with
     the rule's identity and the chain-rule factors under it, all printed in Unicode from
-    the same IR as the JSON. The step column takes the width the others leave."""
+    the same IR as the JSON. The step column takes the width the others leave; on a
+    terminal narrower than 80 the rule's name heads the step instead of a column."""
     from .printers.steps import chain_lines, equation, identity, rule, shape_text
 
+    narrow = width is not None and width < 80
     t = Table(title=f"steps   f = {to_text_where(trace.f, unicode=True)}", title_justify="left", show_lines=True)
     t.add_column("#", justify="right")
-    t.add_column("rule", max_width=18)
+    if not narrow:
+        t.add_column("rule", max_width=18)
     t.add_column("step", ratio=1)
     t.add_column("shape", max_width=14)
     for i, s in enumerate(trace.steps, 1):
         cell = [Wrapped(equation(s, unicode=True), style="bold"), Wrapped(identity(s), style="dim")]
         cell += [Wrapped(line, style="dim") for line in chain_lines(s, unicode=True)]
-        t.add_row(str(i), Text(rule(s)), Group(*cell), shape_text(s.shape, unicode=True))
+        if narrow:
+            t.add_row(str(i), Group(Text(rule(s), style="italic"), *cell), shape_text(s.shape, unicode=True))
+        else:
+            t.add_row(str(i), Text(rule(s)), Group(*cell), shape_text(s.shape, unicode=True))
     return t
 
 
