@@ -182,7 +182,7 @@ def every_construct(kind: str, depth: int):
             st.builds("({}' {} {})".format, vec, mat, vec), st.builds("logsumexp({})".format, vec),
             st.builds("sin({})".format, scal), st.builds("norm1({})".format, vec),
             st.builds("(sigmoid({})^tanh({}))".format, scal, scal), st.builds("(2^{})".format, sleaf),
-            st.builds("({}^{})".format, sleaf, sleaf), st.builds("det({})".format, mat),
+            st.builds("({}^{})".format, sleaf, sleaf), st.builds("det({} {})".format, mleaf, mleaf),  # det(x x') is 0, its rule's inverse undefined
             st.builds("logdet({})".format, mleaf), st.builds("sum(kron({}, {}))".format, vec, vec),
             st.builds("tr(kron({}, {}))".format, mleaf, mat), st.builds("({} / exp({}))".format, scal, scal),
             st.builds("arctan({})".format, scal), st.builds("softplus({})".format, scal),
