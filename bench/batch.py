@@ -7,6 +7,7 @@ either gets wrong or cannot do is left out (and said). Run by hand:
 
     python bench/batch.py                 # 3,000 lines, text and json, 3 runs each
     python bench/batch.py --lines 10000 --runs 1
+    git archive 04e64ec | tar -x -C /tmp/before && python bench/batch.py --also /tmp/before
 """
 from __future__ import annotations
 
@@ -88,10 +89,15 @@ def matcalc_command() -> list[str]:
     return [here] if os.path.exists(here) else [sys.executable, "-m", "matcalc"]
 
 
-def time_matcalc(lines: list[str], fmt: str) -> float:
+def time_matcalc(lines: list[str], fmt: str, source: str | None = None) -> float:
+    """Lines per second through one process; `source` runs the matcalc package found
+    there instead (an unpacked older commit, say) as `python -m matcalc`."""
     data = ("\n".join(lines) + "\n").encode()
+    command, env = matcalc_command(), None
+    if source:
+        command, env = [sys.executable, "-m", "matcalc"], dict(os.environ, PYTHONPATH=source)
     t = time.perf_counter()
-    out = subprocess.run(matcalc_command() + ["grad", "--wrt", "x", "-f", fmt], input=data,
+    out = subprocess.run(command + ["grad", "--wrt", "x", "-f", fmt], input=data, env=env,
                          capture_output=True, check=True).stdout
     elapsed = time.perf_counter() - t
     assert out.count(b"\n") == len(lines), "a line was lost"
@@ -113,6 +119,8 @@ def main(argv=None) -> int:
     p.add_argument("--lines", type=int, default=3000, help="lines per matcalc run (default 3000)")
     p.add_argument("--runs", type=int, default=3, help="interleaved runs of each (default 3)")
     p.add_argument("--sympy-seconds", type=float, default=5.0, help="how long SymPy runs each time (default 5)")
+    p.add_argument("--also", metavar="DIR", help="also time the matcalc package in DIR, interleaved "
+                   "(for example `git archive REV | tar -x -C DIR`)")
     a = p.parse_args(argv)
 
     kept, dropped = answered_right(CORPUS)
@@ -121,10 +129,16 @@ def main(argv=None) -> int:
     lines = [kept[i % len(kept)][0] for i in range(a.lines)]
     codes = [code for _, code in kept]
     rates = {"matcalc text": [], "matcalc json": [], "sympy": []}
-    for _ in range(a.runs):  # interleaved, so that the machine's load falls on both
+    if a.also:
+        rates |= {"also text": [], "also json": []}
+    for _ in range(a.runs):  # interleaved, so that the machine's load falls on all alike
         rates["matcalc text"].append(time_matcalc(lines, "text"))
+        if a.also:
+            rates["also text"].append(time_matcalc(lines, "text", a.also))
         rates["sympy"].append(time_sympy(codes, a.sympy_seconds))
         rates["matcalc json"].append(time_matcalc(lines, "json"))
+        if a.also:
+            rates["also json"].append(time_matcalc(lines, "json", a.also))
     sympy = statistics.median(rates["sympy"])
     print(f"{len(kept)} distinct lines SymPy answers right; {a.lines} lines per matcalc run, median of {a.runs}")
     for name, r in rates.items():
