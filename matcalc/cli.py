@@ -203,8 +203,9 @@ class _OutOfTime(BaseException):
 
 
 class _Budget:
-    """MATCALC_TIMEOUT seconds for the work on each input (2 by default, 0 for no limit),
-    timed by SIGALRM. Writing is not timed: a slow reader costs matcalc nothing."""
+    """MATCALC_TIMEOUT seconds of processor time for each input (2 by default, 0 for no
+    limit), timed by SIGPROF: the machine's load, waiting for input and a slow reader of
+    the output (written after the budget) cost nothing."""
 
     def __init__(self):
         raw = os.environ.get("MATCALC_TIMEOUT", "2")
@@ -222,7 +223,7 @@ class _Budget:
         self.usable = self.seconds > 0 and hasattr(signal, "setitimer")
         if self.usable:
             try:
-                self.previous = signal.signal(signal.SIGALRM, self._expired)
+                self.previous = signal.signal(signal.SIGPROF, self._expired)
             except ValueError:  # not the main thread: no timer
                 self.usable = False
         return self
@@ -231,8 +232,8 @@ class _Budget:
         if self.usable:
             import signal
 
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.previous)
 
     def _expired(self, signum, frame):
         if self.armed:
@@ -247,12 +248,12 @@ class _Budget:
         import signal
 
         self.armed = True
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        signal.setitimer(signal.ITIMER_PROF, self.seconds)
         try:
             yield
         finally:
             self.armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
 
     def error(self) -> MatcalcError:
         return MatcalcError(f"stopped after {self.seconds:g} s of work on this input, the limit MATCALC_TIMEOUT "

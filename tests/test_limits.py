@@ -48,9 +48,11 @@ DEEP_WHERE = "sum(h399) where h0 = tanh(W x); " + "; ".join(f"h{i} = tanh(W h{i 
 
 
 def _cli(*args):
-    start = time.perf_counter()
+    """The result, and the processor seconds it took (what the budget counts: the
+    machine's load does not move it)."""
+    start = time.process_time()
     r = CliRunner().invoke(app, list(args), env={"MATCALC_TIMEOUT": "2"})
-    return r, time.perf_counter() - start
+    return r, time.process_time() - start
 
 
 @pytest.mark.parametrize("args, message", [
@@ -66,7 +68,7 @@ def _cli(*args):
 ])
 def test_a_hostile_input_ends_fast_with_a_message(args, message):
     r, seconds = _cli(*args)
-    assert seconds < 3 + 2  # the 2 s budget, and the machine's load
+    assert seconds < 3  # the 2 s budget, and the message
     assert r.exception is None or isinstance(r.exception, SystemExit)
     if message is None:
         assert r.exit_code == 0 or "MATCALC_TIMEOUT" in r.stderr
