@@ -307,6 +307,8 @@ def _guarded(fn, line: _Line, fmt: str, budget: _Budget) -> bool:
             raise line.error
         with budget.run():
             fn(line, out)
+        out.emit()  # outside the budget: a slow reader is no work of matcalc's
+        return True
     except BrokenPipeError:
         raise
     except _OutOfTime:
@@ -319,9 +321,6 @@ def _guarded(fn, line: _Line, fmt: str, budget: _Budget) -> bool:
         _fail(MatcalcError("not enough memory for this input", None), line, fmt)
     except Exception as e:  # pragma: no cover - a bug in matcalc: still no traceback
         _fail(MatcalcError(f"internal error ({type(e).__name__}: {e}); please report it", None), line, fmt)
-    else:
-        out.emit()  # outside the budget: a slow reader is no work of matcalc's
-        return True
     return False
 
 

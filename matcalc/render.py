@@ -45,7 +45,7 @@ def wrap_at_operators(text: str, width: int, indent: int = 2) -> list[str]:
     lines, first = [], True
     while True:
         room = max(width - (0 if first else indent), 1)
-        if cell_len(text) <= room:
+        if len(text) <= room and cell_len(text) <= room:
             lines.append(text if first else " " * indent + text)
             return lines
         cut = _best_break(text, room)
@@ -58,8 +58,9 @@ def wrap_at_operators(text: str, width: int, indent: int = 2) -> list[str]:
 
 def _best_break(text: str, room: int) -> int | None:
     """Where to break: the cheapest space that leaves a first line within `room` (a line
-    less than half full costs more), the furthest of equal cost; else the first space."""
-    depth, fits, first_space = 0, [], None
+    less than half full costs more), the furthest of equal cost; else the first space.
+    One pass over the first line's worth of text."""
+    depth, fits, first_space, used = 0, [], None, 0
     for i, c in enumerate(text):
         if c in OPENING:
             depth += 1
@@ -67,12 +68,13 @@ def _best_break(text: str, room: int) -> int | None:
             depth = max(depth - 1, 0)
         elif c == " " and 0 < i and text[i - 1] != " ":
             first_space = i if first_space is None else first_space
-            if cell_len(text[:i]) > room:
+            if used > room:
                 break
-            fits.append((_cost(text, i, depth), i))
+            fits.append((_cost(text, i, depth), i, used))
+        used += cell_len(c)
+
     def score(f):  # a short first line costs up to 4 more, so that `2 (...)` does not break after the 2
-        fill = cell_len(text[:f[1]]) / room
-        return f[0] + max(0.0, 8 * (0.5 - fill)), -f[1]
+        return f[0] + max(0.0, 8 * (0.5 - f[2] / room)), -f[1]
 
     return min(fits, key=score)[1] if fits else first_space
 
@@ -80,8 +82,7 @@ def _best_break(text: str, room: int) -> int | None:
 def _cost(text: str, i: int, depth: int) -> float:
     """Cheaper to break at: outside brackets, at a double space (between the parts of an
     identity), before `where`, after `;` or `,`, before an operator."""
-    after = text[i:].lstrip(" ")
-    word = after.split(" ", 1)[0]
+    word = text[i:i + 8].lstrip(" ").split(" ", 1)[0]  # where, an operator or the start of a word
     cost = 2 * depth
     if text[i + 1:i + 2] == " ":
         cost -= 3
