@@ -12,7 +12,7 @@ This module is the Python API:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable
 
 from .ir import MatcalcError, dims_json
@@ -21,25 +21,84 @@ __all__ = ["diff", "grad", "jac", "hess", "analyze", "Result", "MatcalcError"]
 __version__ = "0.1.0"
 
 
-@dataclass
-class Result:
-    """A derivative with the fields of the JSON object `--format json` prints."""
+_printed = cached_property  # a Result field printed when first read
 
-    input: str
-    wrt: str
-    layout: str
-    kind: str
-    expression: str
-    derivative: str
-    latex: str
-    numpy: str
-    shape: list
-    variables: dict
-    steps: list | None = None
-    notes: list = field(default_factory=list)  # typing defaults given up, declarations unused
-    label: str = ""  # what the result is, for people: "Jacobian ∂f/∂xᵀ, m × n"
-    derivation: object = field(default=None, repr=False, compare=False)
-    trace: object = field(default=None, repr=False, compare=False)  # trace.Trace: `steps` and Rich print it
+
+class Result:
+    """A derivative with the fields of the JSON object `--format json` prints.
+
+    Each field is printed when first read, so that a batch that prints only the
+    derivative never builds its LaTeX or NumPy strings."""
+
+    def __init__(self, input: str, layout: str, derivation, trace=None):
+        self.input, self.layout = input, layout
+        self.derivation = derivation  # derive.Derivation: the IR every field prints from
+        self.trace = trace  # trace.Trace: `steps` and Rich print it
+        self.wrt, self.kind = derivation.X.name, derivation.kind
+
+    @_printed
+    def expression(self) -> str:
+        from .printers.text import to_text_where
+
+        return to_text_where(self.derivation.typed.expr)
+
+    @_printed
+    def derivative(self) -> str:
+        from .printers.text import to_text_where
+
+        return to_text_where(self.derivation.result)
+
+    @_printed
+    def latex(self) -> str:
+        from .printers.latex import to_latex
+
+        return to_latex(self.derivation.result)
+
+    @_printed
+    def numpy(self) -> str | None:
+        """None where the result has a size no variable carries (tr(eye(m)))."""
+        from .printers.numpy import to_numpy
+
+        try:
+            return to_numpy(self.derivation.result, self.derivation.typed.names)
+        except MatcalcError:
+            return None
+
+    @cached_property
+    def shape(self) -> list:
+        return dims_json(self.derivation.result.shape)
+
+    @cached_property
+    def variables(self) -> dict:
+        return {name: {"shape": dims_json(s.shape), "symmetric": s.symmetric}
+                for name, s in self.derivation.typed.names.items()}
+
+    @_printed
+    def steps(self) -> list | None:
+        if self.trace is None:
+            return None
+        from .printers.steps import steps_json
+
+        return steps_json(self.trace)
+
+    @property
+    def notes(self) -> list:
+        """Typing defaults given up, declarations unused."""
+        return list(self.derivation.typed.notes)
+
+    @_printed
+    def label(self) -> str:
+        """What the result is, for people: "Jacobian ∂f/∂xᵀ, m × n"."""
+        return self.head.label(self.shape)
+
+    def __eq__(self, other) -> bool:
+        """Equal when every JSON field is."""
+        return isinstance(other, Result) and self.to_json() == other.to_json()
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Result(input={self.input!r}, wrt={self.wrt!r}, kind={self.kind!r}, derivative={self.derivative!r})"
 
     def to_json(self) -> dict:
         out = {k: getattr(self, k) for k in (
@@ -51,7 +110,7 @@ class Result:
             out["notes"] = self.notes
         return out
 
-    @property
+    @_printed
     def head(self):
         """The left-hand side: ∂f/∂x, ∂f/∂xᵀ, ∂vec(F)/∂vec(X)ᵀ, ∂²f/∂x∂xᵀ, ..."""
         from .printers.head import head
@@ -115,10 +174,6 @@ def diff(expr: str, wrt: str | Iterable[str] | None = None, kind: str = "diff", 
 
 def _diff(expr, wrt, kind, layout, declare, steps, all_steps) -> Result:
     from . import derive
-    from .printers.head import head
-    from .printers.latex import to_latex
-    from .printers.numpy import to_numpy
-    from .printers.text import to_text_where
 
     scalar = kind in ("grad", "hess")  # a constraint on the typing; the variable stays no scalar
     typed = analyze(expr, declare, scalar=scalar, keep=wrt if scalar else None)
@@ -129,27 +184,12 @@ def _diff(expr, wrt, kind, layout, declare, steps, all_steps) -> Result:
         raise
     except RecursionError:
         raise MatcalcError("expression too deeply nested to differentiate", 1, expr) from None
-    try:
-        numpy_code = to_numpy(d.result, typed.names)
-    except MatcalcError:  # a size no variable carries (tr(eye(m))): the other formats still print
-        numpy_code = None
-    variables = {
-        name: {"shape": dims_json(s.shape), "symmetric": s.symmetric} for name, s in typed.names.items()
-    }
-    trace = step_list = None
+    trace = None
     if steps or all_steps:
-        from .printers.steps import steps_json
         from .trace import build
 
         trace = build(d, all_steps)
-        step_list = steps_json(trace)
-    return Result(
-        input=expr, wrt=d.X.name, layout=layout, kind=d.kind,
-        expression=to_text_where(typed.expr), derivative=to_text_where(d.result),
-        latex=to_latex(d.result), numpy=numpy_code, shape=dims_json(d.result.shape),
-        variables=variables, steps=step_list, notes=list(typed.notes),
-        label=head(d).label(dims_json(d.result.shape)), derivation=d, trace=trace,
-    )
+    return Result(expr, layout, d, trace)
 
 
 def grad(expr: str, wrt: str | Iterable[str] | None = None, **kw) -> Result | list[Result]:

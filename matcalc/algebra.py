@@ -233,6 +233,8 @@ def inv(a: Expr) -> Expr:
         return power(a, -1)
     if a.shape[0] != a.shape[1]:
         raise ShapeError(f"cannot invert the non-square {show_shape(a.shape)}")
+    if isinstance(a, Zero):
+        raise ShapeError("cannot invert a zero matrix")
     if isinstance(a, Inverse):
         return a.a
     if isinstance(a, Identity):
@@ -441,6 +443,8 @@ def norm(a: Expr) -> Expr:
 def diag(a: Expr) -> Expr:
     if a.shape == SCALAR:
         return a
+    if isinstance(a, Zero) and (a.shape[1] == 1 or a.shape[0] == a.shape[1]):  # zeros fold, as in products
+        return Zero((a.shape[0], a.shape[0])) if a.shape[1] == 1 else Zero((a.shape[0], 1))
     if a.shape[1] == 1:
         if isinstance(a, Ones):
             return Identity(a.shape[0])

@@ -212,11 +212,15 @@ def _hessian(f_code: str, values: dict, X: ir.Sym, h: float = 1e-4) -> np.ndarra
         vals[key] = _unvec(v, x0.shape)
         return float(evaluate(f_code, vals))
 
+    def second(i, j, h):
+        ei, ej = np.zeros(n), np.zeros(n)
+        ei[i], ej[j] = h, h
+        return (f(flat + ei + ej) - f(flat + ei - ej) - f(flat - ei + ej) + f(flat - ei - ej)) / (4 * h * h)
+
+    h *= max(1.0, abs(f(flat))) ** 0.25  # a large f (log(a) - det(W)) rounds off more: wider steps
     for i in range(n):
-        for j in range(n):
-            ei, ej = np.zeros(n), np.zeros(n)
-            ei[i], ej[j] = h, h
-            H[i, j] = (f(flat + ei + ej) - f(flat + ei - ej) - f(flat - ei + ej) + f(flat - ei - ej)) / (4 * h * h)
+        for j in range(n):  # Richardson: the h² error of two step sizes cancels
+            H[i, j] = (4 * second(i, j, h / 2) - second(i, j, h)) / 3
     return H if x0.ndim else H.reshape(())
 
 
@@ -231,6 +235,7 @@ def check(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "
     if result.numpy is None:
         raise ir.MatcalcError("cannot check: the result has a size that no variable carries, so it has no NumPy form")
     typed = result.derivation.typed
+    _fits_in_memory(typed, result.derivation.result)
     rng = np.random.default_rng(seed)
     errors = []
     for _ in range(3 * trials):  # draws outside the domain do not count; a few more are drawn
@@ -243,6 +248,21 @@ def check(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "
     verdict = "inconclusive" if not errors else "agrees" if worst < tol else "disagrees"
     return {"input": expr, "wrt": result.wrt, "kind": result.kind, "derivative": result.derivative,
             "max_error": worst, "trials": len(errors), "verdict": verdict, "ok": verdict == "agrees"}
+
+
+def _fits_in_memory(typed, derivative: ir.Expr) -> None:
+    """Every array the check would build (the expression's, the derivative's, a Kronecker
+    product's) has at most MAX_SIZE² entries, refused before NumPy is asked for more."""
+    sizes = sizes_for(typed.names)
+    for e in (typed.expr, *typed.defs.values(), derivative):
+        for node in ir.postorder(e):
+            if node.shape == ir.SCALAR:
+                continue
+            r, c = (concrete(d, sizes) for d in node.shape)
+            if r * c > MAX_SIZE ** 2:
+                raise ir.MatcalcError(f"checking needs a {r} × {c} array, too large to check numerically "
+                                      f"(at most {MAX_SIZE ** 2:,} entries; set MATCALC_CHECK_MAX_SIZE to raise "
+                                      f"the largest dimension, {MAX_SIZE})")
 
 
 def _trial(result, typed, values) -> float | None:

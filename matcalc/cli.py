@@ -59,6 +59,11 @@ class RulesFormat(str, Enum):
     json = "json"
 
 
+class Input(str, Enum):
+    text = "text"
+    json = "json"
+
+
 class Kind(str, Enum):
     diff = "diff"
     grad = "grad"
@@ -90,6 +95,10 @@ AllSteps = Annotated[bool, typer.Option("--all-steps", help="Like --steps, with 
 Document = Annotated[bool, typer.Option(
     "--document", help="Write LaTeX as a complete document that pdflatex compiles (article and amsmath): "
                        "each result as an equation, with its derivation when --steps is given.")]
+InputOpt = Annotated[Input, typer.Option(
+    "--input", "-i", metavar="INPUT", show_default=False,
+    help='How each input is read: text (an expression, the default) or json, an object per line such as '
+         '{"expr": "x\' A x", "wrt": "x", "declare": "A: n x n"} that sets its own options.')]
 Declare = Annotated[Optional[List[str]], typer.Option(
     "--declare", "-d", metavar="DECL", show_default=False,
     help="Declare shapes and properties, such as 'A: n x n symmetric; x: n'; repeatable.")]
@@ -111,34 +120,147 @@ def _options(version: Annotated[bool, typer.Option(
 
 @dataclass(frozen=True)
 class _Line:
-    """One input: the text, and its line number when it came from standard input."""
+    """One input: the text, its line number when it came from standard input, what a
+    JSON line sets for itself (wrt, declare, layout), or why it could not be read."""
 
     text: str
     number: int | None = None
+    fields: dict | None = None
+    error: MatcalcError | None = None
+
+    def get(self, key: str, default):
+        """The line's own value of an option, else the command line's."""
+        return self.fields[key] if self.fields and key in self.fields else default
 
 
-def _inputs(expr: str | None) -> Iterator[_Line]:
+def _inputs(expr: str | None, read: str = "text", keys: tuple = ()) -> Iterator[_Line]:
     """The expression given, or standard input read lazily, so that each result is
-    written as soon as its line is read (a line is split at newlines only)."""
+    written as soon as its line is read; `-` reads a terminal too, until end of input.
+    A line is split at newlines only, and bytes that are not UTF-8 are refused."""
     if expr is not None and expr != "-":
-        yield _Line(expr)
+        yield _read(expr, None, read, keys)
         return
-    if sys.stdin is None or sys.stdin.isatty():
-        raise typer.BadParameter("give an expression, or pipe expressions in on standard input", param_hint="EXPR")
-    for number, raw in enumerate(sys.stdin, 1):
-        text = raw.rstrip("\r\n").strip()
+    if sys.stdin is None or (expr is None and sys.stdin.isatty()):
+        raise typer.BadParameter("give an expression, or pipe expressions in on standard input (or - to type them)",
+                                 param_hint="EXPR")
+    stream = getattr(sys.stdin, "buffer", None)
+    for number, raw in enumerate(stream if stream is not None else sys.stdin, 1):
+        try:
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as e:
+            column = len(raw[:e.start].decode("utf-8")) + 1
+            yield _Line(raw.decode("utf-8", "backslashreplace").strip(), number,
+                        error=MatcalcError(f"not UTF-8: byte 0x{raw[e.start]:02x}", column))
+            continue
+        text = text.rstrip("\r\n").strip()
         if text and not text.startswith("#"):
-            yield _Line(text, number)
+            yield _read(text, number, read, keys)
 
 
-def _each(fn, expr, fmt: str) -> bool:
-    """Run every input, each reported on its own; True when all succeeded."""
+def _read(text: str, number: int | None, read: str, keys: tuple) -> _Line:
+    """A line as --input says: an expression, or a JSON object {"expr": ..., ...}."""
+    if read == "text":
+        return _Line(text, number)
+    try:
+        fields = json.loads(text)
+    except ValueError as e:
+        return _Line(text, number, error=MatcalcError(f"not a JSON object: {e.msg}", getattr(e, "colno", None)))
+    if not isinstance(fields, dict) or not isinstance(fields.get("expr"), str):
+        return _Line(text, number, error=MatcalcError('a JSON line is an object with "expr", the expression', 1))
+    unknown = [k for k in fields if k not in ("expr", *keys)]
+    wrong = [k for k in keys if k in fields and not _strings(fields[k], k)]
+    if unknown or wrong:
+        allowed = ", ".join(f'"{k}"' for k in ("expr", *keys))
+        what = f'unknown key "{unknown[0]}"' if unknown else f'"{wrong[0]}" must be {_KEY_TYPES[wrong[0]]}'
+        return _Line(text, number, error=MatcalcError(f"{what}; a line may give {allowed}", 1))
+    return _Line(fields["expr"], number, fields={k: fields[k] for k in keys if k in fields})
+
+
+_KEY_TYPES = {"wrt": "a name or a list of names", "declare": "a declaration or a list of them",
+              "layout": '"denominator" or "numerator"'}
+
+
+def _strings(value, key: str) -> bool:
+    if key == "layout":
+        return value in ("denominator", "numerator")
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _listed(value) -> list | None:
+    return [value] if isinstance(value, str) else value
+
+
+def _each(fn, expr, fmt: str, read: str = "text", keys: tuple = ()) -> bool:
+    """Run every input, each reported on its own and within the work budget; True when
+    all succeeded."""
     ok = True
-    with _closed_pipe_ends_quietly():
-        for line in _inputs(expr):
-            ok = _guarded(fn, line, fmt) and ok
+    with _closed_pipe_ends_quietly(), _Budget() as budget:
+        for line in _inputs(expr, read, keys):
+            ok = _guarded(fn, line, fmt, budget) and ok
             sys.stdout.flush()
     return ok
+
+
+class _OutOfTime(BaseException):
+    """Raised from the timer's signal, so that no `except Exception` inside stops it."""
+
+
+class _Budget:
+    """MATCALC_TIMEOUT seconds of processor time for each input (2 by default, 0 for no
+    limit), timed by SIGPROF: the machine's load, waiting for input and a slow reader of
+    the output (written after the budget) cost nothing."""
+
+    def __init__(self):
+        raw = os.environ.get("MATCALC_TIMEOUT", "2")
+        try:
+            self.seconds = float(raw)
+        except ValueError:
+            self.seconds = -1.0
+        if not self.seconds >= 0 or self.seconds == float("inf"):
+            raise typer.BadParameter(f"MATCALC_TIMEOUT is {raw!r}: give seconds, such as 10, or 0 for no limit")
+        self.armed = False
+
+    def __enter__(self):
+        import signal
+
+        self.usable = self.seconds > 0 and hasattr(signal, "setitimer")
+        if self.usable:
+            try:
+                self.previous = signal.signal(signal.SIGPROF, self._expired)
+            except ValueError:  # not the main thread: no timer
+                self.usable = False
+        return self
+
+    def __exit__(self, *exc):
+        if self.usable:
+            import signal
+
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.previous)
+
+    def _expired(self, signum, frame):
+        if self.armed:
+            self.armed = False
+            raise _OutOfTime
+
+    @contextmanager
+    def run(self):
+        if not self.usable:
+            yield
+            return
+        import signal
+
+        self.armed = True
+        signal.setitimer(signal.ITIMER_PROF, self.seconds)
+        try:
+            yield
+        finally:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_PROF, 0)
+
+    def error(self) -> MatcalcError:
+        return MatcalcError(f"stopped after {self.seconds:g} s of work on this input, the limit MATCALC_TIMEOUT "
+                            f"sets; set MATCALC_TIMEOUT to more seconds, or to 0 for no limit")
 
 
 @contextmanager
@@ -152,12 +274,19 @@ def _closed_pipe_ends_quietly():
         raise typer.Exit(0)
 
 
+def _json(obj) -> str:
+    """One line of JSON, Unicode kept readable; the line separators that are not JSON's
+    to escape (U+0085, U+2028, U+2029) escaped too, so that no reader splits the line."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def _fail(e: MatcalcError, line: _Line, fmt: str) -> None:
     if fmt == "json":
         error = {"input": line.text, "error": {"message": e.message, "column": e.column}}
         if line.number is not None:
             error["line"] = line.number
-        print(json.dumps(error, ensure_ascii=False))
+        print(_json(error))
     e.source = e.source or line.text
     if fmt != "json" or line.number is not None:  # a bad line of a batch is said on stderr too
         sys.stdout.flush()
@@ -173,24 +302,60 @@ def _report(e: MatcalcError, line: _Line) -> str:
     return "\n".join([f"line {line.number}{column}: {e.message}", *rendered[1:]])
 
 
-def _guarded(fn, line: _Line, fmt: str) -> bool:
-    """Run one input; a bad one is reported, never a traceback."""
+def _guarded(fn, line: _Line, fmt: str, budget: _Budget) -> bool:
+    """Run one input within the budget; a bad one is reported, never a traceback."""
+    out = _Output()
     try:
-        fn(line)
+        if line.error is not None:
+            raise line.error
+        with budget.run():
+            fn(line, out)
+        out.emit()  # outside the budget: a slow reader is no work of matcalc's
         return True
     except BrokenPipeError:
         raise
+    except _OutOfTime:
+        _fail(budget.error(), line, fmt)
     except MatcalcError as e:
         _fail(e, line, fmt)
-    except (RecursionError, MemoryError):
-        _fail(MatcalcError("expression too large or too deeply nested", 1), line, fmt)
+    except RecursionError:
+        _fail(MatcalcError("expression too deeply nested", 1), line, fmt)
+    except MemoryError:
+        _fail(MatcalcError("not enough memory for this input", None), line, fmt)
     except Exception as e:  # pragma: no cover - a bug in matcalc: still no traceback
         _fail(MatcalcError(f"internal error ({type(e).__name__}: {e}); please report it", None), line, fmt)
     return False
 
 
+class _Output:
+    """What one input prints, kept until it is complete and then written in order:
+    standard output is flushed before each message on standard error."""
+
+    def __init__(self):
+        self.writes: list = []
+
+    def put(self, text: str) -> None:
+        self.writes.append((sys.stdout, text))
+
+    def err(self, text: str) -> None:
+        self.writes.append((sys.stderr, text))
+
+    def call(self, show, *args) -> None:
+        """A Rich renderable, drawn when written."""
+        self.writes.append((show, args))
+
+    def emit(self) -> None:
+        for where, what in self.writes:
+            if callable(where):
+                where(*what)
+            else:
+                if where is sys.stderr:
+                    sys.stdout.flush()
+                print(what, file=where)
+
+
 def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: bool, all_steps: bool, declare,
-                   document: bool = False):
+                   read: Input = Input.text, document: bool = False):
     from . import diff
 
     tty = sys.stdout.isatty()
@@ -199,35 +364,34 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
         raise typer.BadParameter("--document writes LaTeX: give it alone or with --format latex", param_hint="'--document'")
     fmt = "latex" if document else fmt
 
-    def one(line: _Line):
-        for i, w in enumerate(wrt or [None]):
-            r = diff(line.text, wrt=w, kind=command, layout=layout.value, declare=declare or (),
-                     steps=steps, all_steps=all_steps)
+    def one(line: _Line, out: _Output):
+        for i, w in enumerate(_listed(line.get("wrt", wrt)) or [None]):
+            r = diff(line.text, wrt=w, kind=command, layout=line.get("layout", layout.value),
+                     declare=line.get("declare", declare or ()), steps=steps, all_steps=all_steps)
             if fmt != "json" and not tty and i == 0:
-                _notes(r.notes, line)
+                _notes(r.notes, line, out)
             if fmt == "json":
-                print(json.dumps(r.to_json(), ensure_ascii=False))
+                out.put(_json(r.to_json()))
             elif fmt == "latex":
-                print(_latex(r, steps or all_steps, document))
+                out.put(_latex(r, steps or all_steps, document))
             elif fmt == "text" and tty:
                 from .render import show_result
 
-                show_result(r)
+                out.call(show_result, r)
             else:  # text into a pipe, or numpy: one line; a trace goes to standard error
                 if fmt == "numpy" and r.numpy is None:
                     raise MatcalcError("no NumPy form: the result has a size that no variable carries")
-                print(r.numpy if fmt == "numpy" else r.derivative)
+                out.put(r.numpy if fmt == "numpy" else r.derivative)
                 if steps or all_steps:
                     from .printers.steps import steps_text
 
-                    sys.stdout.flush()
-                    print(steps_text(r.trace), file=sys.stderr)
+                    out.err(steps_text(r.trace))
 
     if document:
         from .printers.steps import DOCUMENT_START
 
         print(DOCUMENT_START)
-    ok = _each(one, expr, fmt)
+    ok = _each(one, expr, fmt, read.value, ("wrt", "declare", "layout"))
     if document:
         from .printers.steps import DOCUMENT_END
 
@@ -236,13 +400,12 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
     raise typer.Exit(0 if ok else 1)
 
 
-def _notes(notes: list[str], line: _Line) -> None:
+def _notes(notes: list[str], line: _Line, out: _Output) -> None:
     """How the input was read where it departs from the naming defaults: on stderr, so
     that stdout stays one result per line."""
-    sys.stdout.flush()
     where = "" if line.number is None else f"line {line.number}: "
     for note in notes:
-        print(f"{where}note: {note}", file=sys.stderr)
+        out.err(f"{where}note: {note}")
 
 
 def _latex(r, steps: bool, document: bool) -> str:
@@ -263,8 +426,8 @@ def _latex(r, steps: bool, document: bool) -> str:
 def _command(name: str, short: str, doc: str, layout_help: str | None = None):
     def command(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.denominator,
                 format: FormatOpt = Format.text, steps: Steps = False, all_steps: AllSteps = False,
-                declare: Declare = None, document: Document = False):
-        _differentiate(name, expr, wrt, layout, format, steps, all_steps, declare, document)
+                declare: Declare = None, input: InputOpt = Input.text, document: Document = False):
+        _differentiate(name, expr, wrt, layout, format, steps, all_steps, declare, input, document)
 
     command.__doc__ = f"{doc}\n\n{EXPR_HELP}"
     if layout_help:  # grad, jac and hess have one form each
@@ -289,7 +452,7 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
                                                  help="Which derivative to verify: diff (the default), grad, jac or hess.")] = Kind.diff,
               trials: Annotated[int, typer.Option("--trials", metavar="N", show_default=False,
                                                   help="How many random inputs to try, 1 to 100 (default 3).")] = 3,
-              format: ReportFormatOpt = ReportFormat.text,
+              format: ReportFormatOpt = ReportFormat.text, input: InputOpt = Input.text,
               exact: Annotated[bool, typer.Option("--exact", help="Verify with SymPy instead, at small concrete sizes on random rational inputs: exactly, or to 50 digits where exp, log, sqrt or the like enters.")] = False):
     """Verify the derivative of EXPR against central finite differences on random inputs.
 
@@ -304,29 +467,30 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
     fmt = format.value
     results = []
 
-    def one(line: _Line):
-        for w in wrt or [None]:
-            report = check(line.text, wrt=w, kind=kind.value, layout=layout.value, declare=declare or (), trials=trials)
+    def one(line: _Line, out: _Output):
+        for w in _listed(line.get("wrt", wrt)) or [None]:
+            report = check(line.text, wrt=w, kind=kind.value, layout=line.get("layout", layout.value),
+                           declare=line.get("declare", declare or ()), trials=trials)
             if fmt == "json":
-                print(json.dumps(report, ensure_ascii=False))
+                out.put(_json(report))
             elif exact:
-                print(f"{report['wrt']}: {report['derivative']}  {summary(report)}")
+                out.put(f"{report['wrt']}: {report['derivative']}  {summary(report)}")
             elif report["verdict"] == "inconclusive":
-                print(f"{report['wrt']}: {report['derivative']}  inconclusive: no random input fell inside "
+                out.put(f"{report['wrt']}: {report['derivative']}  inconclusive: no random input fell inside "
                       f"the domain of the expression and its derivative")
             else:
                 verdict = "agrees" if report["ok"] else "DISAGREES"
-                print(f"{report['wrt']}: {report['derivative']}  {verdict}: largest error "
+                out.put(f"{report['wrt']}: {report['derivative']}  {verdict}: largest error "
                       f"{report['max_error']:.2e} over {report['trials']} random inputs")
             results.append(report["ok"])
 
-    ok = _each(one, expr, fmt)
+    ok = _each(one, expr, fmt, input.value, ("wrt", "declare", "layout"))
     raise typer.Exit(0 if ok and all(results) else 1)
 
 
 @app.command("shapes", short_help="the inferred shape of every name and subexpression", epilog=SEE_MAN)
 def shapes_cmd(expr: Expr = None, declare: Declare = None,
-               format: ReportFormatOpt = ReportFormat.text):
+               format: ReportFormatOpt = ReportFormat.text, input: InputOpt = Input.text):
     """The inferred shape of every name and subexpression of EXPR.
 
     EXPR is a matrix expression, such as "x' A x"; when it is - or left out, every line of standard input is one.
@@ -335,23 +499,26 @@ def shapes_cmd(expr: Expr = None, declare: Declare = None,
 
     fmt = format.value
 
-    def one(line: _Line):
-        report = shapes_report(line.text, declare or ())
+    def one(line: _Line, out: _Output):
+        report = shapes_report(line.text, line.get("declare", declare or ()))
         if fmt != "json":
-            _notes(report.get("notes", []), line)
+            _notes(report.get("notes", []), line, out)
         if fmt == "json":
-            print(json.dumps(report, ensure_ascii=False))
+            out.put(_json(report))
         elif sys.stdout.isatty():
             from .render import show_shapes
 
-            show_shapes(report)
+            out.call(show_shapes, report)
         else:
             for name, v in report["variables"].items():
-                print(f"{name}: {_shape_text(v['shape'])}{' symmetric' if v['symmetric'] else ''}")
-            for s in report["subexpressions"]:
-                print(f"{s['expression']}: {_shape_text(s['shape'])}")
+                out.put(f"{name}: {_shape_text(v['shape'])}{' symmetric' if v['symmetric'] else ''}")
+            for name, v in report["definitions"].items():
+                out.put(f"{name} = {v['expression']}: {_shape_text(v['shape'])}")
+            names = set(report["variables"]) | set(report["definitions"])
+            for s in (s for s in report["subexpressions"] if s["expression"] not in names):
+                out.put(f"{s['expression']}: {_shape_text(s['shape'])}")
 
-    raise typer.Exit(0 if _each(one, expr, fmt) else 1)
+    raise typer.Exit(0 if _each(one, expr, fmt, input.value, ("declare",)) else 1)
 
 
 def _shape_text(dims: list) -> str:
@@ -361,17 +528,41 @@ def _shape_text(dims: list) -> str:
 
 
 @app.command("rules", short_help="the rules and identities, each with a checked example", epilog=SEE_MAN)
-def rules_cmd(format: RulesFormatOpt = RulesFormat.text):
-    """The rules and identities matcalc applies, each with a worked example the test suite checks."""
+def rules_cmd(name: Annotated[Optional[str], typer.Argument(metavar="NAME", hidden=True, show_default=False)] = None,
+              format: RulesFormatOpt = RulesFormat.text):
+    """The rules and identities matcalc applies, each with a worked example the test suite checks.
+
+    NAME, when given, keeps only the rules of that kind (differential, reverse, entrywise or identity), or whose name, identity or example mentions it, such as logdet or softmax.
+    """
     from .report import rules_table
 
+    table = _rules_named(rules_table(), name)
+    if not table:
+        print(f"error: no rule is of kind {name!r} or mentions it; the kinds are differential, reverse, "
+              f"entrywise and identity", file=sys.stderr)
+        raise typer.Exit(1)
     with _closed_pipe_ends_quietly():
-        _print_rules(rules_table(), format.value)
+        _print_rules(table, format.value)
+
+
+def _rules_named(table: list[dict], name: str | None) -> list[dict]:
+    """The rows of a kind, or whose name, identity or example mentions `name` (any case)."""
+    if not name:
+        return table
+    wanted = name.strip().lower()
+    if any(row["kind"] == wanted for row in table):
+        return [row for row in table if row["kind"] == wanted]
+
+    def mentions(row) -> bool:
+        ex = row["example"]
+        return any(wanted in text.lower() for text in (row["name"], row["identity"], ex["expression"], ex["result"]))
+
+    return [row for row in table if mentions(row)]
 
 
 def _print_rules(table: list[dict], format: str) -> None:
     if format == "json":
-        print(json.dumps(table, ensure_ascii=False))
+        print(_json(table))
     elif format == "latex":
         from .report import rules_latex
 

@@ -29,12 +29,38 @@ def default_kind(name: str) -> str:
     return "scalar"
 
 
-def syntax_nodes(parsed: Parsed):
-    stack = [parsed.expr, *(d.expr for d in parsed.defs)]
+def syntax_nodes(parsed: Parsed) -> list:
+    """Every node of an input, walked once: typing asks for them several times."""
+    last = _LAST_WALK
+    if last[0] is parsed:
+        return last[1]
+    nodes, stack = [], [parsed.expr, *(d.expr for d in parsed.defs)]
     while stack:
         node = stack.pop()
-        yield node
+        nodes.append(node)
         stack.extend(a for a in node.args if isinstance(a, Syntax))
+    _remember_walk(parsed, nodes)
+    return nodes
+
+
+_LAST_WALK: tuple = (None, [])
+
+
+def _remember_walk(parsed: Parsed, nodes: list) -> None:
+    global _LAST_WALK
+    _LAST_WALK = (parsed, nodes)  # one tuple, swapped whole: a reader sees a pair that belongs together
+
+
+def _longest_first(functions) -> list:
+    """The function names, longest first, sorted once per table rather than per name."""
+    global _LAST_SORT
+    last = _LAST_SORT
+    if last[0] is not functions:
+        last = _LAST_SORT = (functions, sorted(functions, key=len, reverse=True))
+    return last[1]
+
+
+_LAST_SORT: tuple = (None, [])
 
 
 def surprises(parsed: Parsed, typed, used: set[str], functions) -> list[str]:
@@ -45,7 +71,7 @@ def surprises(parsed: Parsed, typed, used: set[str], functions) -> list[str]:
         parts = _split_into(name, used - {name}) or _letters(name, used - {name})
         if parts:
             notes.append(f"{name}: one name; for a product write {' '.join(parts)} with spaces")
-        fn = next((f for f in sorted(functions, key=len, reverse=True)
+        fn = next((f for f in _longest_first(functions)
                    if name.startswith(f) and len(name) > len(f) and name[len(f)] not in "0123456789"), None)
         if fn and (name[len(fn)] == "_" or len(name) - len(fn) == 1 or name[len(fn):] in used):
             notes.append(f"{name}: one name, not a call of {fn}; write {fn}({name[len(fn):].lstrip('_')}) for that")

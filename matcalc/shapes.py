@@ -19,6 +19,7 @@ from .parse import Decl, Parsed, Syntax
 from .readings import SQUARE_ARGUMENT, choose_typing, default_kind, surprises, syntax_nodes
 
 FRESH_NAMES = ["n", "m", "p", "q", "r", "s", "k", "l", "d", "t", "u", "v", "w"]
+_FRESH_POOL = (*FRESH_NAMES, *(f"n{i}" for i in range(1, 1000)))  # built once, not per input
 
 
 @dataclass
@@ -560,7 +561,7 @@ class _Typer:
     # -- naming ----------------------------------------------------------------------
     def fresh_names(self) -> dict:
         taken = {d for d in self.dims.consts if isinstance(d, str)} | set(self.order)
-        names, pool = {}, (n for n in FRESH_NAMES + [f"n{i}" for i in range(1, 1000)] if n not in taken)
+        names, pool = {}, (n for n in _FRESH_POOL if n not in taken)
         for v in self.fresh_order:
             root = self.dims.find(v)
             if self.dims.value[root] is None and root not in names:

@@ -73,3 +73,19 @@ def test_a_long_mixed_batch_loses_no_line():
     errors = [o for o in out if "error" in o]
     assert len(errors) == 1000 and [o["line"] for o in errors] == [i + 1 for i in range(2000) if i % 10 >= 5]
     assert r.stderr.count("\n") >= 1000 and r.returncode == 1
+
+
+def test_text_into_a_pipe_builds_no_latex_and_no_numpy(monkeypatch):
+    """Each Result field is printed when read: a batch of text does only its own work."""
+    from typer.testing import CliRunner
+
+    from matcalc import cli
+    from matcalc.printers import latex, numpy
+
+    def unwanted(*args, **kw):
+        raise AssertionError("printed a field nobody asked for")
+
+    monkeypatch.setattr(latex, "to_latex", unwanted)
+    monkeypatch.setattr(numpy, "to_numpy", unwanted)
+    r = CliRunner().invoke(cli.app, ["grad", "--wrt", "x"], input="x' A x\n||x||^2\n")
+    assert (r.exit_code, r.stdout) == (0, "(A + A') x\n2 x\n")

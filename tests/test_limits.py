@@ -34,3 +34,53 @@ def test_a_huge_literal_is_refused(expr, message):
 def test_check_refuses_a_size_it_cannot_sample(size):
     with pytest.raises(MatcalcError, match="MATCALC_CHECK_MAX_SIZE"):
         check("x' x", wrt="x", declare=[f"x: {size}"])
+
+
+# ------------------------------------------------------------------ through the command line
+
+import time
+
+from typer.testing import CliRunner
+
+from matcalc.cli import app
+
+DEEP_WHERE = "sum(h399) where h0 = tanh(W x); " + "; ".join(f"h{i} = tanh(W h{i - 1})" for i in range(1, 400))
+
+
+def _cli(*args):
+    """The result, and the processor seconds it took (what the budget counts: the
+    machine's load does not move it)."""
+    start = time.process_time()
+    r = CliRunner().invoke(app, list(args), env={"MATCALC_TIMEOUT": "2"})
+    return r, time.process_time() - start
+
+
+@pytest.mark.parametrize("args, message", [
+    (["diff", "1e99999999 x' x", "--wrt", "x"], "too large (at most 300 digits"),
+    (["diff", "x' x " + "7" * 5000, "--wrt", "x"], "too large (at most 300 digits"),
+    (["diff", "1e4300 x' x", "--wrt", "x"], "too large"),
+    (["check", "x' x", "--wrt", "x", "-d", "x: 12345678901234567890"], "MATCALC_CHECK_MAX_SIZE"),
+    (["check", "x' x", "--wrt", "x", "-d", "x: 20000"], "MATCALC_CHECK_MAX_SIZE"),
+    (["check", "tr(X^-1)", "--wrt", "X", "--kind", "hess", "-d", "X: 200 x 200"], "40000 × 40000 array"),
+    (["check", "tr(kron(X, X))", "--wrt", "X", "-d", "X: 30 x 30"], "MATCALC_CHECK_MAX_SIZE"),
+    (["hess", DEEP_WHERE, "--wrt", "x"], None),  # answered, or stopped by the budget
+    (["diff", "a' A^1000 b", "--wrt", "A"], "MATCALC_MAX_POWER_TERMS"),
+])
+def test_a_hostile_input_ends_fast_with_a_message(args, message):
+    r, seconds = _cli(*args)
+    assert seconds < 3  # the 2 s budget, and the message
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    if message is None:
+        assert r.exit_code == 0 or "MATCALC_TIMEOUT" in r.stderr
+    else:
+        assert r.exit_code == 1 and message in r.stderr
+        assert "internal error" not in r.stderr and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("expr, printed", [
+    ("x^(10^(10^10))", "10^10000000000 x^(10^10000000000 - 1)"),
+    ("x .^ (10^(10^10))", "10^10000000000 diag(x .^ (10^10000000000 - 1))"),
+])
+def test_a_tower_of_powers_is_a_number_not_a_loop(expr, printed):
+    r, seconds = _cli("diff", expr, "--wrt", "x")
+    assert (r.exit_code, r.stdout.strip()) == (0, printed) and seconds < 3

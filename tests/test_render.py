@@ -96,3 +96,80 @@ def test_the_rules_table_shows_each_rule_with_its_example():
     text = _shown(show_rules, rows)
     assert "d(A B) = dA B + A dB" in text
     assert "diff A X by X = kron(eye(n), A)" in text
+
+
+# ------------------------------------------------------------------ wrapping at operators
+
+from matcalc.render import wrap_at_operators  # noqa: E402
+
+
+def test_a_long_expression_breaks_at_its_top_level_operators():
+    text = "2 (A + Aᵀ) x + tanh(W x + b) ∘ (ones(n) - tanh(W x + b) .^ 2) - sum(exp(x)) y"
+    lines = wrap_at_operators(text, 40)
+    assert lines == ["2 (A + Aᵀ) x + tanh(W x + b)", "  ∘ (ones(n) - tanh(W x + b) .^ 2)", "  - sum(exp(x)) y"]
+    assert " ".join(line.strip() for line in lines) == text
+
+
+def test_a_break_after_a_lone_coefficient_is_avoided():
+    text = "2 (((W2ᵀ ((W3ᵀ (W3 v2 + b3 - y)) ∘ (ones(m) - v2 .^ 2))) ∘ (ones(p) - v1 .^ 2)) xᵀ + lambda W1)"
+    assert wrap_at_operators(text, 58)[0] == "2 (((W2ᵀ ((W3ᵀ (W3 v2 + b3 - y)) ∘ (ones(m) - v2 .^ 2)))"
+
+
+def test_definitions_break_before_where_and_after_semicolons():
+    text = "2 W1ᵀ (v1 ∘ v2) xᵀ where v1 = tanh(W1 x + b1); v2 = tanh(W2 v1 + b2)"
+    lines = wrap_at_operators(text, 44)
+    assert lines[0] == "2 W1ᵀ (v1 ∘ v2) xᵀ"
+    assert lines[1].strip().startswith("where v1 = ")
+    assert all(len(line) <= 44 for line in lines)
+
+
+def test_a_word_longer_than_the_line_is_left_whole():
+    assert wrap_at_operators("logsumexp(W_very_long_name)", 8) == ["logsumexp(W_very_long_name)"]
+
+
+def test_the_panel_wraps_a_long_result_inside_its_width():
+    r = diff("||W3 tanh(W2 tanh(W1 x + b1) + b2) + b3 - y||^2 + lambda (||W1||_F^2 + ||W2||_F^2)", wrt="W1",
+             kind="grad")
+    console = Console(record=True, file=io.StringIO(), width=70, color_system=None)
+    show_result(r, console)
+    text = console.export_text()
+    assert all(len(line) <= 70 for line in text.splitlines())
+    assert "│           where v1 = tanh(W1 x + b1); v2 = tanh(W2 v1 + b2)" in text
+
+
+def test_the_step_column_gets_the_width():
+    r = diff("1/N ||X W - y||^2", wrt="W", kind="grad", steps=True)
+    console = Console(record=True, file=io.StringIO(), width=80, color_system=None)
+    console.print(steps_table(r.trace))
+    text = console.export_text()
+    header = next(line for line in text.splitlines() if "rule" in line and "step" in line)
+    cells = [len(c) for c in header.split("┃")[1:-1]]
+    assert cells[2] > 2 * cells[1]  # step, then rule
+    assert "U = A B:  ∂f/∂A = G Bᵀ,  ∂f/∂B = Aᵀ G" in text  # the identity on its own line
+
+
+def test_shapes_show_names_then_each_distinct_subexpression():
+    from matcalc.report import shapes_report
+
+    text = _shown(show_shapes, shapes_report("||X w - y||^2 + lambda ||w||^2"))
+    rows = [line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│")]
+    assert rows[:4] == ["X", "w", "y", "lambda"]
+    assert rows.count("w") == 1 and rows.count("X") == 1 and len(rows) == len(set(rows))
+    assert "├" in text  # a rule between the names and the subexpressions
+
+
+def test_an_identity_row_is_not_its_own_example_twice():
+    rows = [{"name": "trace", "kind": "identity", "identity": "grad tr(X) by X = eye(n)",
+             "example": {"command": "grad", "expression": "tr(X)", "wrt": "X", "result": "eye(n)"}}]
+    assert _shown(show_rules, rows).count("grad tr(X) by X = eye(n)") == 1
+
+
+def test_on_a_narrow_terminal_the_rule_heads_its_step():
+    r = diff("1/N ||X W - y||^2", wrt="W", kind="grad", steps=True)
+    console = Console(record=True, file=io.StringIO(), width=50, color_system=None)
+    show_result(r, console)
+    text = console.export_text()
+    assert "┃ rule" not in text
+    step_cells = [line.split("│")[2].strip() for line in text.splitlines() if line.count("│") == 4]
+    assert "squared norm" in step_cells
+    assert all(len(line) <= 50 for line in text.splitlines())
