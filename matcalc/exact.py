@@ -210,28 +210,62 @@ def _oracle(d, F, sizes: dict, point: dict):
             p[key] = p[key] + v * E
         return p
 
-    if d.kind == "hessian":  # one evaluation, X moved along every direction by its own symbol
-        u = [sp.Dummy(f"u{i}", real=True) for i in range(len(directions))]
-        f = _value(F, moved(*zip(u, directions)))[0, 0]
-        at_zero = {v: 0 for v in u}
-        first = [sp.diff(f, v) for v in u]
-        H = sp.zeros(len(u), len(u))
-        for i, g in enumerate(first):
-            for j in range(i, len(u)):
-                H[i, j] = H[j, i] = sp.diff(g, u[j]).xreplace(at_zero)
-        return sp.ImmutableMatrix(H)
+    if d.kind == "hessian":
+        return _hessian(d, F, directions, moved)
     columns = []
     for E in directions:
-        dF = _value(F, moved((t, E))).applyfunc(lambda e: sp.diff(e, t).subs(t, 0))
+        dF = _value(F, moved((t, E)), _divides(d)).applyfunc(lambda e: sp.diff(e, t).subs(t, 0))
         columns.append(list(dF.T))  # vec: the columns stacked
     J = sp.ImmutableMatrix(columns).T  # size(F) × size(X)
     return _laid_out(d, J, sizes, f_shape)
 
 
-def _value(F, point):
+def _hessian(d, F, directions: list, moved):
+    """∂²f/∂uᵢ∂uⱼ at 0 of f(X0 + Σ uᵢ Eᵢ). Where an inverse or a determinant enters, a
+    symbol per direction would make rational functions of them all: each entry is then
+    found from second derivatives along single directions, in one symbol t, by
+    polarization, 2 Hᵢⱼ = D²f[Eᵢ + Eⱼ] − D²f[Eᵢ] − D²f[Eⱼ]. Otherwise one evaluation
+    holds a symbol for every direction."""
+    import sympy as sp
+
+    n = len(directions)
+    H = sp.zeros(n, n)
+    if _divides(d):
+        t = sp.Dummy("t", real=True)
+
+        def second(E):
+            return sp.diff(_value(F, moved((t, E)), True)[0, 0], t, 2).subs(t, 0)
+
+        own = [second(E) for E in directions]
+        for i in range(n):
+            H[i, i] = own[i]
+            for j in range(i + 1, n):
+                H[i, j] = H[j, i] = (second(directions[i] + directions[j]) - own[i] - own[j]) / 2
+        return sp.ImmutableMatrix(H)
+    u = [sp.Dummy(f"u{i}", real=True) for i in range(n)]
+    f = _value(F, moved(*zip(u, directions)))[0, 0]
+    at_zero = {v: 0 for v in u}
+    for i in range(n):
+        g = sp.diff(f, u[i])
+        for j in range(i, n):
+            H[i, j] = H[j, i] = sp.diff(g, u[j]).xreplace(at_zero)
+    return sp.ImmutableMatrix(H)
+
+
+def _divides(d) -> bool:
+    """Whether the input holds an inverse or a determinant: a rational function of the
+    symbols, whose terms swell unless each value is brought to one quotient."""
+    return any(isinstance(node, (ir.Inverse, ir.Det, ir.LogDet)) for node in ir.postorder(d.typed.expr))
+
+
+def _value(F, point, quotient: bool = False):
+    """F at the point, each value one quotient of polynomials where asked and exact."""
+    import sympy as sp
+
     from .to_sympy import explicit
 
-    return _matrix(explicit(F, point))
+    exact = not any(v.has(sp.Float) for v in point.values())
+    return _matrix(explicit(F, point, canonical=quotient and exact))
 
 
 def _directions(X: ir.Sym, sizes: dict) -> list:

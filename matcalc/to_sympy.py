@@ -210,9 +210,13 @@ def substitution(names: dict[str, ir.Sym], sizes: dict[str, int], values: dict[s
     return out
 
 
-def explicit(expr, replace: dict):
-    """expr with `replace` done, evaluated bottom-up: a SymPy scalar, or an ImmutableMatrix."""
+def explicit(expr, replace: dict, canonical: bool = False):
+    """expr with `replace` done, evaluated bottom-up: a SymPy scalar, or an ImmutableMatrix.
+    With `canonical`, every value that holds a symbol is brought to one quotient of
+    polynomials as it is made (sympy.cancel), so that a rational function of a few symbols
+    stays small through products and inverses."""
     done: dict = {}
+    tidy = _cancelled if canonical else (lambda v: v)
 
     def walk(node):
         if node in done:
@@ -224,14 +228,22 @@ def explicit(expr, replace: dict):
         else:
             args = [walk(a) for a in node.args]
             if type(node) in _EXPLICIT and isinstance(args[0], sp.MatrixBase):  # Inverse's args: (M, -1)
-                out = _EXPLICIT[type(node)](args[0])
+                out = tidy(_EXPLICIT[type(node)](args[0]))
             else:
                 out = node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
-                out = _evaluated(out)
+                out = tidy(_evaluated(out))
         done[node] = out
         return out
 
     return walk(sp.sympify(expr))
+
+
+def _cancelled(v):
+    if isinstance(v, (sp.Lambda, sp.Tuple)) or not getattr(v, "free_symbols", None):
+        return v
+    if isinstance(v, sp.MatrixBase):
+        return v.applyfunc(sp.cancel)
+    return sp.cancel(v) if isinstance(v, sp.Expr) and not isinstance(v, sp.MatrixExpr) else v
 
 
 def _inverse(M):

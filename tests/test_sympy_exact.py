@@ -81,6 +81,9 @@ def test_a_wrong_rule_is_caught_through_the_command_line(monkeypatch):
 
 def test_a_hessian_and_a_symmetric_variable():
     assert check_exact("x' A x + (a' x)^3", "x", kind="hess")["arithmetic"] == "rational"
+    # an inverse: second derivatives along single directions, by polarization
+    report = check_exact("tr(inv(X)) + logdet(X)", "X", kind="hess", trials=1)
+    assert (report["verdict"], report["arithmetic"]) == ("agrees", "rational")
     report = check_exact("logdet(S) + tr(S A S) where S: n x n symmetric", "S")
     assert report["verdict"] == "agrees"
 
