@@ -37,7 +37,11 @@ def check_exact(expr: str, wrt: str | None = None, kind: str = "diff", layout: s
     from .to_sympy import to_sympy
 
     result = diff(expr, wrt=wrt, kind=kind, layout=layout, declare=declare)
-    return verify(result, trials, seed)
+    try:
+        return verify(result, trials, seed)
+    except RecursionError:  # SymPy differentiates and prints recursively
+        raise ir.MatcalcError("too deeply nested to check exactly: SymPy recurses on it; "
+                              "check without --exact", 1, expr) from None
 
 
 def verify(result, trials: int = 3, seed: int = 0) -> dict:

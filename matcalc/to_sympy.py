@@ -10,8 +10,6 @@ replaced by its definition. `explicit` evaluates the result at concrete sizes an
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
 import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
@@ -217,25 +215,25 @@ def explicit(expr, replace: dict, canonical: bool = False):
     stays small through products and inverses."""
     done: dict = {}
     tidy = _cancelled if canonical else (lambda v: v)
-
-    def walk(node):
+    stack = [(sp.sympify(expr), False)]
+    while stack:  # children before parents, without recursion
+        node, ready = stack.pop()
         if node in done:
-            return done[node]
-        if node in replace:
-            out = replace[node]
-        elif not node.args or isinstance(node, sp.MatrixBase):
-            out = node
+            continue
+        if node in replace or not node.args or isinstance(node, sp.MatrixBase):
+            done[node] = replace.get(node, node)
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in done)
+            continue
+        args = [done[a] for a in node.args]
+        if type(node) in _EXPLICIT and isinstance(args[0], sp.MatrixBase):  # Inverse's args: (M, -1)
+            done[node] = tidy(_EXPLICIT[type(node)](args[0]))
         else:
-            args = [walk(a) for a in node.args]
-            if type(node) in _EXPLICIT and isinstance(args[0], sp.MatrixBase):  # Inverse's args: (M, -1)
-                out = tidy(_EXPLICIT[type(node)](args[0]))
-            else:
-                out = node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
-                out = tidy(_evaluated(out))
-        done[node] = out
-        return out
-
-    return walk(sp.sympify(expr))
+            out = node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
+            done[node] = tidy(_evaluated(out))
+    return done[sp.sympify(expr)]
 
 
 def _cancelled(v):
