@@ -148,6 +148,8 @@ def _trial(d, F, R, sizes: dict, values: dict) -> dict | None:
 
     point = substitution(d.typed.names, sizes, values)
     try:
+        if _at_a_kink(d, point):
+            return None
         want = _oracle(d, F, sizes, point)
         got = _matrix(explicit(R, point))
     except (ZeroDivisionError, ValueError, sp.matrices.exceptions.NonInvertibleMatrixError):
@@ -169,6 +171,25 @@ def _trial(d, F, R, sizes: dict, values: dict) -> dict | None:
             return {"agrees": False, "rational": exact, "error": error,
                     "entry": [i + 1, j + 1], "got": str(a), "want": str(b)}
     return {"agrees": True, "rational": rational, "error": worst}
+
+
+KINKS = {"abs", "relu", "sign", "step"}  # not differentiable where their argument is 0
+
+
+def _at_a_kink(d, point: dict) -> bool:
+    """Whether an argument of abs, relu, sign or step has an entry that is exactly 0 at
+    the point (rational draws can cancel): SymPy's Heaviside(0) is 1/2, matcalc's step 0."""
+    import sympy as sp
+
+    from .to_sympy import explicit, to_sympy
+
+    for e in (d.typed.expr, d.result):
+        for node in ir.postorder(e):
+            if isinstance(node, ir.Func) and node.name in KINKS:
+                value = _matrix(explicit(to_sympy(node.a), point))
+                if any(v == 0 for v in value):
+                    return True
+    return False
 
 
 def _decides(v) -> bool:

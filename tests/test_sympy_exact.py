@@ -132,3 +132,9 @@ def test_a_singular_size_is_tried_the_other_way_round():
     """X' X is singular for a 2×3 X: the sizes are swapped, and the check decides."""
     report = check_exact("logdet(X' X) where X: m x n", "X")
     assert report["verdict"] == "agrees" and report["sizes"] == {"m": 3, "n": 2}
+
+
+def test_a_point_on_a_kink_decides_nothing():
+    """x'y − y'x is 0 at every point: abs is not differentiable there (SymPy's Heaviside(0)
+    is 1/2, matcalc's step(0) is 0), so no draw decides, rather than a false DISAGREES."""
+    assert check_exact("abs(x' y - y' x)", "x")["verdict"] == "inconclusive"
