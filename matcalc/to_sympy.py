@@ -10,8 +10,6 @@ replaced by its definition. `explicit` evaluates the result at concrete sizes an
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
 import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
@@ -210,28 +208,40 @@ def substitution(names: dict[str, ir.Sym], sizes: dict[str, int], values: dict[s
     return out
 
 
-def explicit(expr, replace: dict):
-    """expr with `replace` done, evaluated bottom-up: a SymPy scalar, or an ImmutableMatrix."""
+def explicit(expr, replace: dict, canonical: bool = False):
+    """expr with `replace` done, evaluated bottom-up: a SymPy scalar, or an ImmutableMatrix.
+    With `canonical`, every value that holds a symbol is brought to one quotient of
+    polynomials as it is made (sympy.cancel), so that a rational function of a few symbols
+    stays small through products and inverses."""
     done: dict = {}
-
-    def walk(node):
+    tidy = _cancelled if canonical else (lambda v: v)
+    stack = [(sp.sympify(expr), False)]
+    while stack:  # children before parents, without recursion
+        node, ready = stack.pop()
         if node in done:
-            return done[node]
-        if node in replace:
-            out = replace[node]
-        elif not node.args or isinstance(node, sp.MatrixBase):
-            out = node
+            continue
+        if node in replace or not node.args or isinstance(node, sp.MatrixBase):
+            done[node] = replace.get(node, node)
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in done)
+            continue
+        args = [done[a] for a in node.args]
+        if type(node) in _EXPLICIT and isinstance(args[0], sp.MatrixBase):  # Inverse's args: (M, -1)
+            done[node] = tidy(_EXPLICIT[type(node)](args[0]))
         else:
-            args = [walk(a) for a in node.args]
-            if type(node) in _EXPLICIT and isinstance(args[0], sp.MatrixBase):  # Inverse's args: (M, -1)
-                out = _EXPLICIT[type(node)](args[0])
-            else:
-                out = node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
-                out = _evaluated(out)
-        done[node] = out
-        return out
+            out = node.func(*args) if any(a is not b for a, b in zip(args, node.args)) else node
+            done[node] = tidy(_evaluated(out))
+    return done[sp.sympify(expr)]
 
-    return walk(sp.sympify(expr))
+
+def _cancelled(v):
+    if isinstance(v, (sp.Lambda, sp.Tuple)) or not getattr(v, "free_symbols", None):
+        return v
+    if isinstance(v, sp.MatrixBase):
+        return v.applyfunc(sp.cancel)
+    return sp.cancel(v) if isinstance(v, sp.Expr) and not isinstance(v, sp.MatrixExpr) else v
 
 
 def _inverse(M):

@@ -81,6 +81,9 @@ def test_a_wrong_rule_is_caught_through_the_command_line(monkeypatch):
 
 def test_a_hessian_and_a_symmetric_variable():
     assert check_exact("x' A x + (a' x)^3", "x", kind="hess")["arithmetic"] == "rational"
+    # an inverse: second derivatives along single directions, by polarization
+    report = check_exact("tr(inv(X)) + logdet(X)", "X", kind="hess", trials=1)
+    assert (report["verdict"], report["arithmetic"]) == ("agrees", "rational")
     report = check_exact("logdet(S) + tr(S A S) where S: n x n symmetric", "S")
     assert report["verdict"] == "agrees"
 
@@ -129,3 +132,9 @@ def test_a_singular_size_is_tried_the_other_way_round():
     """X' X is singular for a 2×3 X: the sizes are swapped, and the check decides."""
     report = check_exact("logdet(X' X) where X: m x n", "X")
     assert report["verdict"] == "agrees" and report["sizes"] == {"m": 3, "n": 2}
+
+
+def test_a_point_on_a_kink_decides_nothing():
+    """x'y − y'x is 0 at every point: abs is not differentiable there (SymPy's Heaviside(0)
+    is 1/2, matcalc's step(0) is 0), so no draw decides, rather than a false DISAGREES."""
+    assert check_exact("abs(x' y - y' x)", "x")["verdict"] == "inconclusive"
