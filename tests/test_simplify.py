@@ -106,7 +106,7 @@ def test_a_power_used_alone_keeps_its_own_name():
 
 AUTHOR_FORMS = [
     ("x' x/(1 + x' x)", "x", "grad", "2/(1 + x' x)^2 x"),
-    ("x' inv(A + x x') x", "x", "grad", "(1 - x' M2 x) (M2 + M1^-1) x where M1 = A + x x'; M2 = M1^-T"),
+    ("x' inv(A + x x') x", "x", "grad", "(1 - x' M1^-T x) (M1^-T + M1^-1) x where M1 = A + x x'"),
     ("x' A x / (x' B x)", "x", "grad", "1/s1 (A + A' - (x' A x)/s1 (B + B')) x where s1 = x' B x"),
     ("x/||x||", "x", "jac", "I/||x|| - 1/||x||^3 x x'"),
     ("(x' y)/(||x|| ||y||)", "x", "grad", "(y/||x|| - (x' y)/||x||^3 x)/||y||"),
