@@ -260,10 +260,41 @@ def _one_denominator(e):
     return None
 
 
+def _kron_of_vectors(e):
+    """xᵀ ⊗ y = y xᵀ and y ⊗ xᵀ = y xᵀ: a row and a column make an outer product."""
+    a, b = ir.body(e.a), ir.body(e.b)
+    if a.shape[0] == 1 and b.shape[1] == 1:
+        return mul(b, a)
+    if a.shape[1] == 1 and b.shape[0] == 1:
+        return mul(a, b)
+    return None
+
+
+def _kron_distributes(e):
+    """(A ⊗ B)(C ⊗ D + E ⊗ F) = A C ⊗ B D + A E ⊗ B F: a Kronecker product into a sum of
+    them, where the mixed product then applies to every term."""
+    scalars, chain = ir.scalars_and_chain(e)
+    for i in range(len(chain) - 1):
+        l, r = ir.body(chain[i]), ir.body(chain[i + 1])
+        for K, S, left in ((l, r, True), (r, l, False)):
+            if isinstance(K, ir.Kron) and isinstance(S, ir.Add) and all(
+                    isinstance(k := ir.split_coeff(t)[1], ir.Kron)
+                    and (_mixes(K, k) if left else _mixes(k, K)) for t in S.terms):
+                terms = [mul(K, t) if left else mul(t, K) for t in S.terms]
+                return mul(*scalars, *chain[:i], algebra.add(*terms), *chain[i + 2:])
+    return None
+
+
+def _mixes(l: ir.Kron, r: ir.Kron) -> bool:
+    return l.a.shape[1] == r.a.shape[0] and l.b.shape[1] == r.b.shape[0]
+
+
 NODE_RULES = {
     ir.Transpose: [Rewrite("transpose of a sum of rows", "(a xᵀ + b yᵀ)ᵀ = a x + b y", _transpose_of_rows)],
     ir.Mul: [Rewrite("sum of entries", "1ᵀ M 1 = sum(M)", _sum_of_entries),
-             Rewrite("softmax", "exp(v)/sum(exp(v)) = softmax(v)", _softmax_of_exp)],
+             Rewrite("softmax", "exp(v)/sum(exp(v)) = softmax(v)", _softmax_of_exp),
+             Rewrite("kron distributes", "(A ⊗ B)(C ⊗ D + E ⊗ F) = A C ⊗ B D + A E ⊗ B F", _kron_distributes)],
+    ir.Kron: [Rewrite("kron of vectors", "xᵀ ⊗ y = y ⊗ xᵀ = y xᵀ", _kron_of_vectors)],
     ir.Add: [Rewrite("kron is bilinear", "A ⊗ B + A ⊗ C = A ⊗ (B + C)", _kron_bilinear),
              Rewrite("one denominator", "a - b/(b + c) = (a (b + c) - b)/(b + c), where it cancels", _one_denominator)],
     ir.Trace: [
@@ -467,13 +498,22 @@ def _open_transposes(terms):
 def _collected(e: ir.Add) -> ir.Expr:
     """Terms collected by a common scalar part or a common chain, then factored, where the
     whole prints shorter: A + Aᵀ − c B − c Bᵀ = A + Aᵀ − c (B + Bᵀ)."""
-    for collect in (_open_transposes, _by_chain, _by_scalars):
-        new = collect(e.terms)
-        if new is not None:
-            new = factor(new) if isinstance(new, ir.Add) else new
-            if _shorter(e, new, ties=True, named=True) is new:
-                return new
-    return e
+    if e in _COLLECTING:  # a candidate that leads back to a sum being collected: no progress
+        return e
+    _COLLECTING.add(e)
+    try:
+        for collect in (_open_transposes, _by_chain, _by_scalars):
+            new = collect(e.terms)
+            if new is not None and new is not e:
+                new = factor(new) if isinstance(new, ir.Add) else new
+                if _shorter(e, new, ties=True, named=True) is new:
+                    return new
+        return e
+    finally:
+        _COLLECTING.discard(e)
+
+
+_COLLECTING: set = set()
 
 
 def _common_run(parts, side) -> int:
