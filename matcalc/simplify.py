@@ -748,6 +748,9 @@ def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4, names: dict | No
     for n in sorted(candidates, key=lambda n: sizes[n]):  # inner names first: M1^-T, not (A + x x')^-T
         if _saves(n, uses[n], shared):
             shared.add(n)
+    unnamed = {T(n): n for n in twins if T(n) not in shared}
+    if unnamed:  # a twin whose partner is not named after all goes back to x' - y'
+        e = rewrite(e, lambda old, new: unnamed.get(old.a, new) if isinstance(old, ir.Transpose) else new)
     if not shared:
         return e
     names = {} if names is None else names
