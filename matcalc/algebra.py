@@ -364,10 +364,9 @@ def kron(a: Expr, b: Expr) -> Expr:
         return Identity(dim_mul(a.n, b.n))
     if is_zero(a) or is_zero(b):
         return zero(Kron(a, b).shape)
-    ca, ra = split_coeff(a)
-    cb, rb = split_coeff(b)
-    if ca * cb != 1:
-        return mul(const(ca * cb), kron(ra, rb))
+    (sa, ca), (sb, cb) = scalars_and_chain(a), scalars_and_chain(b)
+    if sa or sb:  # (s A) ⊗ B = s (A ⊗ B): scalars in front
+        return mul(*sa, *sb, kron(mul(*ca), mul(*cb)))
     return Kron(a, b)
 
 

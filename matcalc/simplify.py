@@ -10,6 +10,7 @@ in its DAG. Imports ir, algebra and (to measure) printers.text.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from contextvars import ContextVar
@@ -259,10 +260,41 @@ def _one_denominator(e):
     return None
 
 
+def _kron_of_vectors(e):
+    """xᵀ ⊗ y = y xᵀ and y ⊗ xᵀ = y xᵀ: a row and a column make an outer product."""
+    a, b = ir.body(e.a), ir.body(e.b)
+    if a.shape[0] == 1 and b.shape[1] == 1:
+        return mul(b, a)
+    if a.shape[1] == 1 and b.shape[0] == 1:
+        return mul(a, b)
+    return None
+
+
+def _kron_distributes(e):
+    """(A ⊗ B)(C ⊗ D + E ⊗ F) = A C ⊗ B D + A E ⊗ B F: a Kronecker product into a sum of
+    them, where the mixed product then applies to every term."""
+    scalars, chain = ir.scalars_and_chain(e)
+    for i in range(len(chain) - 1):
+        l, r = ir.body(chain[i]), ir.body(chain[i + 1])
+        for K, S, left in ((l, r, True), (r, l, False)):
+            if isinstance(K, ir.Kron) and isinstance(S, ir.Add) and all(
+                    isinstance(k := ir.split_coeff(t)[1], ir.Kron)
+                    and (_mixes(K, k) if left else _mixes(k, K)) for t in S.terms):
+                terms = [mul(K, t) if left else mul(t, K) for t in S.terms]
+                return mul(*scalars, *chain[:i], algebra.add(*terms), *chain[i + 2:])
+    return None
+
+
+def _mixes(l: ir.Kron, r: ir.Kron) -> bool:
+    return l.a.shape[1] == r.a.shape[0] and l.b.shape[1] == r.b.shape[0]
+
+
 NODE_RULES = {
     ir.Transpose: [Rewrite("transpose of a sum of rows", "(a xᵀ + b yᵀ)ᵀ = a x + b y", _transpose_of_rows)],
     ir.Mul: [Rewrite("sum of entries", "1ᵀ M 1 = sum(M)", _sum_of_entries),
-             Rewrite("softmax", "exp(v)/sum(exp(v)) = softmax(v)", _softmax_of_exp)],
+             Rewrite("softmax", "exp(v)/sum(exp(v)) = softmax(v)", _softmax_of_exp),
+             Rewrite("kron distributes", "(A ⊗ B)(C ⊗ D + E ⊗ F) = A C ⊗ B D + A E ⊗ B F", _kron_distributes)],
+    ir.Kron: [Rewrite("kron of vectors", "xᵀ ⊗ y = y ⊗ xᵀ = y xᵀ", _kron_of_vectors)],
     ir.Add: [Rewrite("kron is bilinear", "A ⊗ B + A ⊗ C = A ⊗ (B + C)", _kron_bilinear),
              Rewrite("one denominator", "a - b/(b + c) = (a (b + c) - b)/(b + c), where it cancels", _one_denominator)],
     ir.Trace: [
@@ -466,13 +498,22 @@ def _open_transposes(terms):
 def _collected(e: ir.Add) -> ir.Expr:
     """Terms collected by a common scalar part or a common chain, then factored, where the
     whole prints shorter: A + Aᵀ − c B − c Bᵀ = A + Aᵀ − c (B + Bᵀ)."""
-    for collect in (_open_transposes, _by_chain, _by_scalars):
-        new = collect(e.terms)
-        if new is not None:
-            new = factor(new) if isinstance(new, ir.Add) else new
-            if _shorter(e, new, ties=True, named=True) is new:
-                return new
-    return e
+    if e in _COLLECTING:  # a candidate that leads back to a sum being collected: no progress
+        return e
+    _COLLECTING.add(e)
+    try:
+        for collect in (_open_transposes, _by_chain, _by_scalars):
+            new = collect(e.terms)
+            if new is not None and new is not e:
+                new = factor(new) if isinstance(new, ir.Add) else new
+                if _shorter(e, new, ties=True, named=True) is new:
+                    return new
+        return e
+    finally:
+        _COLLECTING.discard(e)
+
+
+_COLLECTING: set = set()
 
 
 def _common_run(parts, side) -> int:
@@ -579,21 +620,48 @@ def _tokens(e: ir.Expr, named: frozenset = frozenset()) -> int | None:
     seen = _tree(e)
     if seen is None:
         return None
-    from .printers.text import to_text
-
     shared = _SHARED.get()
     local = {n for n in named if seen.get(n, 0) > 1 and n not in shared}
-    names = local | {n for n in shared if n in seen}
+    return _printed(e, local | {n for n in shared if n in seen}) + sum(_printed(n) + 3 for n in local)
+
+
+def _printed(e: ir.Expr, names=frozenset(), through_refs: bool = True) -> int:
+    """Tokens of e printed with definitions written out, and each node of `names` inside it
+    (a coefficient apart: -x' A x holds x' A x) as one name. Without `through_refs`, a
+    cheaper measure for name_shared: definitions by name, nodes seen as names as printed."""
+    if not through_refs:
+        return len(_TOKEN.findall(_measurer()(e, names).show(e)))
+    from .printers.text import to_text
 
     def view(old, new):
         new = ir.body(new)
         k, rest = ir.split_coeff(new)
+        if old is e:
+            return new
         if rest in names and rest is not new:
             return algebra.mul(algebra.const(k), ir.Ref("s", rest))
         return ir.Ref("s", new) if new in names else new
 
-    definitions = sum(len(_TOKEN.findall(to_text(n))) + 3 for n in local)
-    return len(_TOKEN.findall(to_text(rewrite(e, view)))) + definitions
+    return len(_TOKEN.findall(to_text(rewrite(e, view))))
+
+
+@functools.lru_cache(maxsize=1)
+def _measurer():
+    """The text printer, printing given nodes as one name: a measure, not an output."""
+    from .printers.common import ATOM
+    from .printers.text import TextPrinter
+
+    class Measure(TextPrinter):
+        def __init__(self, root, names):
+            super().__init__()
+            self.root, self.names = root, names
+
+        def visit(self, e):
+            if e is not self.root and e in self.names:
+                return "s", ATOM
+            return super().visit(e)
+
+    return Measure
 
 
 def _shorter(old: ir.Expr, new: ir.Expr, ties: bool = False, named: bool = False) -> ir.Expr:
@@ -649,6 +717,9 @@ def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4, names: dict | No
     """Bind every subexpression used more than once (and worth a name) to a fresh name,
     so that the printed result grows linearly with the DAG, not exponentially. `names`
     carries the choices over between calls, so that v1 means one thing in a whole trace."""
+    twins = _transposed_twins(e, min_size)
+    if twins:  # x - y and x' - y' both: the second is written v1' once x - y is v1
+        e = rewrite(e, lambda old, new: ir.Transpose(T(new)) if old in twins else new)
     uses: dict[ir.Expr, int] = {}
     seen, stack = set(), [e]
     while stack:
@@ -668,11 +739,18 @@ def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4, names: dict | No
             uses[n.a] = uses.get(n.a, 0) + c - 1
             uses[n] = 1
     sizes: dict = {}
-    shared = {
+    candidates = [
         n for n, c in uses.items()
         if c > 1 and not isinstance(n, (ir.Ref, *ir.LEAVES)) and _size(n, sizes) >= min_size
         and not (isinstance(n, ir.Transpose) and isinstance(n.a, ir.Ref))
-    }
+    ]
+    shared: set = set()
+    for n in sorted(candidates, key=lambda n: sizes[n]):  # inner names first: M1^-T, not (A + x x')^-T
+        if _saves(n, uses[n], shared):
+            shared.add(n)
+    unnamed = {T(n): n for n in twins if T(n) not in shared}
+    if unnamed:  # a twin whose partner is not named after all goes back to x' - y'
+        e = rewrite(e, lambda old, new: unnamed.get(old.a, new) if isinstance(old, ir.Transpose) else new)
     if not shared:
         return e
     names = {} if names is None else names
@@ -683,6 +761,26 @@ def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4, names: dict | No
         return names[old]
 
     return rewrite(e, lambda old, new: ir.Ref(fresh(old, new), new) if old in shared else new)
+
+
+def _saves(n: ir.Expr, uses: int, named: set) -> bool:
+    """Whether naming n prints shorter: `uses` names and `; v1 = n` against n written out
+    `uses` times, in parentheses (as a sum or a product mostly needs them); the names
+    already chosen print as names inside it."""
+    if _tree(n) is None:
+        return True
+    bare = _printed(n, named, through_refs=False)
+    inline = bare + (2 if isinstance(n, (ir.Add, ir.Mul, ir.Hadamard)) else 0)
+    return uses * inline > uses + 3 + bare
+
+
+def _transposed_twins(e: ir.Expr, min_size: int) -> set:
+    """The sums (x' - y') whose transpose (x - y) the result also holds, large enough to be
+    named: canonical form pushed the transpose into their terms."""
+    nodes, sizes = set(ir.postorder(e)), {}
+    return {n for n in nodes if isinstance(n, ir.Add) and n.shape != SCALAR
+            and all(isinstance(ir.split_coeff(t)[1], ir.Transpose) for t in n.terms)
+            and T(n) in nodes and _size(T(n), sizes) >= min_size}
 
 
 def _fresh_name(node, taken: set[str]) -> str:

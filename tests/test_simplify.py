@@ -39,6 +39,10 @@ REWRITES = [
      "(A + A' - (c' x)/(b' x) (B + B')) x"),
     ("A' - (c' x) B' + (A' - (c' x) B')'", simplify.factor, "A + A' - (c' x) (B + B')"),
     ("M x - (x' M x) M x + N x - (x' M x) N x", simplify.factor, "(1 - x' M x) (M + N) x"),
+    ("kron(x', y)", simplify._kron_of_vectors, "y x'"),
+    ("kron(y, x')", simplify._kron_of_vectors, "y x'"),
+    ("kron(a', B) (kron(x, C) + kron(y, F)) where a: n; x: n; y: n; B: p x q; C: q x r; F: q x r",
+     simplify.simplify, "B ((a' x) C + (a' y) F)"),
 ]
 
 
@@ -80,6 +84,27 @@ def test_collecting_never_prints_longer():
     assert simplify.factor(t.expr) is t.expr
 
 
+def test_a_kronecker_product_distributes_where_the_mixed_product_applies():
+    t = typed("kron(a', B) (kron(x, C) + kron(y, F)) where a: n; x: n; y: n; B: p x q; C: q x r; F: q x r")
+    after = simplify._kron_distributes(t.expr)
+    assert to_text(after) == "kron(a', B) kron(x, C) + kron(a', B) kron(y, F)"
+    assert_same_value(t.expr, after, t)
+    assert simplify._kron_distributes(typed("kron(A, B) (kron(C, D) + E)").expr) is None
+
+
+def test_scalars_come_out_of_a_kronecker_product():
+    t = typed("kron(x', A/s)")
+    assert to_text(t.expr) == "kron(x', A)/s"
+
+
+def test_rank_one_update_jacobians():
+    from matcalc.check import check
+
+    out = diff("(A + x x')^-1 x", wrt="x", kind="jac").derivative
+    assert out == "M2 - ((x' M1^-T x) M2 + M2 x x' M1^-T) where M1 = A + x x'; M2 = M1^-1"
+    assert check("(A + x x')^-1 x", wrt="x", kind="jac")["ok"]
+
+
 def test_a_sum_opens_with_a_positive_term():
     t = typed("-a + b - c")
     assert to_text(t.expr) == "b - a - c"
@@ -106,7 +131,7 @@ def test_a_power_used_alone_keeps_its_own_name():
 
 AUTHOR_FORMS = [
     ("x' x/(1 + x' x)", "x", "grad", "2/(1 + x' x)^2 x"),
-    ("x' inv(A + x x') x", "x", "grad", "(1 - x' M2 x) (M2 + M1^-1) x where M1 = A + x x'; M2 = M1^-T"),
+    ("x' inv(A + x x') x", "x", "grad", "(1 - x' M1^-T x) (M1^-T + M1^-1) x where M1 = A + x x'"),
     ("x' A x / (x' B x)", "x", "grad", "1/s1 (A + A' - (x' A x)/s1 (B + B')) x where s1 = x' B x"),
     ("x/||x||", "x", "jac", "I/||x|| - 1/||x||^3 x x'"),
     ("(x' y)/(||x|| ||y||)", "x", "grad", "(y/||x|| - (x' y)/||x||^3 x)/||y||"),
