@@ -6,7 +6,6 @@ the path of a plain `diff` imports this module.
 """
 from __future__ import annotations
 
-import os
 
 try:
     import numpy as np
@@ -18,7 +17,7 @@ from .printers.numpy import py_name, to_numpy
 
 POSITIVE_FUNCS = {"log", "sqrt"}
 SMALL_FUNCS = {"arcsin", "arccos"}  # defined on (−1, 1): the names beneath are drawn small
-MAX_SIZE = int(os.environ.get("MATCALC_CHECK_MAX_SIZE", 400))  # finite differences cost size² evaluations
+MAX_SIZE = ir.env_limit("MATCALC_CHECK_MAX_SIZE", 400)  # finite differences cost size² evaluations
 
 
 def _needs(e: ir.Expr) -> tuple[set, set, set]:

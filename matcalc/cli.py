@@ -16,7 +16,7 @@ from typing import Annotated, Iterator, List, Optional
 
 import typer
 
-from . import MatcalcError
+from . import MatcalcError, ir
 
 SEE_MAN = "See matcalc(1) for expressions, declarations, layouts and output formats."
 
@@ -578,9 +578,18 @@ def _print_rules(table: list[dict], format: str) -> None:
                   f"e.g. {ex['command']} {ex['expression']} by {ex['wrt']} = {ex['result']}")
 
 
+LIMITS = ("MATCALC_MAX_REWRITES", "MATCALC_MAX_POWER_TERMS", "MATCALC_CHECK_MAX_SIZE", "MATCALC_EXACT_MAX_SIZE")
+
+
 def main():
     """The command; a closed output pipe (matcalc ... | head -1) ends it quietly, and so
     does Ctrl-C, with status 130 as for any command a signal stopped."""
+    for name in LIMITS:  # a bad limit is a usage error here, not a failure where it is read
+        try:
+            ir.env_limit(name, 1)
+        except MatcalcError as e:
+            print(f"error: {e.message}", file=sys.stderr)
+            sys.exit(2)
     try:
         try:
             app()

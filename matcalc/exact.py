@@ -10,7 +10,6 @@ numpy, so only `check --exact` loads it.
 """
 from __future__ import annotations
 
-import os
 
 from . import ir
 from .check import concrete, random_inputs, sizes_for
@@ -18,7 +17,7 @@ from .printers.numpy import py_name
 
 DIGITS = 50  # agreement asked of a transcendental result; the arithmetic carries GUARD digits more
 GUARD = 15
-MAX_SIZE = int(os.environ.get("MATCALC_EXACT_MAX_SIZE", 16))  # SymPy's cost grows fast with the size
+MAX_SIZE = ir.env_limit("MATCALC_EXACT_MAX_SIZE", 16)  # SymPy's cost grows fast with the size
 MAX_ENTRIES = 36  # of the variable: one evaluation of the input per entry (per pair for a Hessian)
 DENOMINATOR = 16  # the draws are multiples of 1/16, nonzero
 # Where the input or the result holds one of these, values are irrational: 65-digit arithmetic.

@@ -528,3 +528,20 @@ def tree_size(e: Expr, cap: int) -> int:
         if not isinstance(node, Ref):
             stack.extend(node.kids)
     return count
+
+
+def env_limit(name: str, default: int) -> int:
+    """A limit from the environment: a whole number, else an error that names the variable
+    (not a crash where the module is imported)."""
+    import os
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 1:
+        raise MatcalcError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return value

@@ -11,7 +11,6 @@ Every application can be recorded as a Step. Layout is not decided here.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, NamedTuple
@@ -169,7 +168,7 @@ def _vec_transpose(u, i, J):
     return J if 1 in (m, n) else mul(ir.Commutation(m, n), J)
 
 
-MAX_POWER_TERMS = int(os.environ.get("MATCALC_MAX_POWER_TERMS", 100))
+MAX_POWER_TERMS = ir.env_limit("MATCALC_MAX_POWER_TERMS", 100)
 
 
 def _terms(k: int) -> range:

@@ -11,7 +11,6 @@ in its DAG. Imports ir, algebra and (to measure) printers.text.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from .algebra import T, hadamard, kron, mul, power, sum_, trace, vec
 from .ir import SCALAR
 
 # Rewrites per simplification: a result that needs more is refused, never a hang.
-MAX_REWRITES = int(os.environ.get("MATCALC_MAX_REWRITES", 10_000))
+MAX_REWRITES = ir.env_limit("MATCALC_MAX_REWRITES", 10_000)
 
 
 @dataclass(frozen=True)

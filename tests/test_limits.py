@@ -84,3 +84,15 @@ def test_a_hostile_input_ends_fast_with_a_message(args, message):
 def test_a_tower_of_powers_is_a_number_not_a_loop(expr, printed):
     r, seconds = _cli("diff", expr, "--wrt", "x")
     assert (r.exit_code, r.stdout.strip()) == (0, printed) and seconds < 3
+
+
+@pytest.mark.parametrize("name", ["MATCALC_MAX_REWRITES", "MATCALC_MAX_POWER_TERMS", "MATCALC_CHECK_MAX_SIZE",
+                                  "MATCALC_EXACT_MAX_SIZE"])
+def test_a_limit_that_is_not_a_number_is_a_usage_error(name):
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "matcalc", "check", "x' A x", "--wrt", "x"], capture_output=True,
+                         text=True, stdin=subprocess.DEVNULL, env={**os.environ, name: "lots"})
+    assert out.returncode == 2 and f"{name} must be a whole number" in out.stderr and "Traceback" not in out.stderr
