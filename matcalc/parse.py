@@ -232,15 +232,18 @@ class _Build:
         return out[id(node)]
 
     # -- helpers -----------------------------------------------------------------
-    def _node(self, kind, args, column):
-        depth = 1 + max((a.depth for a in args if isinstance(a, Syntax)), default=0)
+    def _node(self, kind, args, column, chain: bool = False):
+        """A node; a left operand of a sum or product is its chain going on (a + b + c + ...),
+        not nesting, so a long flat sum is as shallow as its terms."""
+        depths = [a.depth + (0 if chain and i == 0 else 1) for i, a in enumerate(args) if isinstance(a, Syntax)]
+        depth = max(depths, default=1)
         if depth > MAX_DEPTH:
             raise MatcalcError(f"expression nested too deeply (more than {MAX_DEPTH} levels)", column)
         return Syntax(kind, tuple(args), column, depth)
 
     def _binary(kind):
         def rule(self, meta, a, op, b):
-            return self._node(kind, (a, b), op.column)
+            return self._node(kind, (a, b), op.column, chain=True)
 
         return rule
 
@@ -288,7 +291,7 @@ class _Build:
     kron = _binary("kron")
 
     def juxtapose(self, meta, a, b):
-        return self._node("matmul", (a, b), _col(b))
+        return self._node("matmul", (a, b), _col(b), chain=True)
 
     def neg(self, meta, op, a):
         return self._node("neg", (a,), op.column)
