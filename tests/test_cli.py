@@ -130,7 +130,7 @@ def test_check_trials_out_of_range_is_a_usage_error(trials):
 def test_numpy_with_steps_puts_the_trace_on_standard_error():
     result = CliRunner().invoke(app, ["grad", "x' A x", "--wrt", "x", "-f", "numpy", "--steps"], prog_name="matcalc")
     assert result.exit_code == 0
-    assert result.stdout.strip() == "((A + A.T) @ x)"
+    assert result.stdout.strip() == "(A + A.T) @ x"
     assert "f = x' A x" in result.stderr
 
 
