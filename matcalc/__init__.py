@@ -137,9 +137,7 @@ def _diff(expr, wrt, kind, layout, declare, steps, all_steps) -> Result:
         numpy_code = to_numpy(d.result, typed.names)
     except MatcalcError:  # a size no variable carries (tr(eye(m))): the other formats still print
         numpy_code = None
-    variables = {
-        name: {"shape": dims_json(s.shape), "symmetric": s.symmetric} for name, s in typed.names.items()
-    }
+    variables = {name: _variable(name, s) for name, s in typed.names.items()}
     trace = step_list = None
     if steps or all_steps:
         from .printers.steps import steps_json
@@ -154,6 +152,17 @@ def _diff(expr, wrt, kind, layout, declare, steps, all_steps) -> Result:
         variables=variables, steps=step_list, notes=list(typed.notes),
         label=head(d).label(dims_json(d.result.shape)), derivation=d, trace=trace,
     )
+
+
+def _variable(name: str, s) -> dict:
+    """A variable's JSON entry; `python` names it where the code must rename it (a
+    keyword, or np, which the code uses for NumPy)."""
+    from .printers.numpy import py_name
+
+    out = {"shape": dims_json(s.shape), "symmetric": s.symmetric}
+    if py_name(name) != name:
+        out["python"] = py_name(name)
+    return out
 
 
 def grad(expr: str, wrt: str | Iterable[str] | None = None, **kw) -> Result | list[Result]:
