@@ -78,6 +78,18 @@ class Result:
     def __str__(self) -> str:
         return self.derivative
 
+    def function(self):
+        """The `--format python` function of this result: called with the variables
+        (by the names `variables` gives, as arrays), it checks their shapes and returns
+        (value, derivative)."""
+        from .printers.python import Request, form_of, function_name, module
+
+        d = self.derivation
+        requests = [Request(d.X, self.kind, d.result, form_of(d))]
+        namespace: dict = {}
+        exec(compile(module(d.typed.source, d.typed.names, d.typed.expr, requests), "<matcalc>", "exec"), namespace)
+        return namespace[function_name(requests)]
+
 
 def analyze(expr: str, declare: Iterable[str] | str = (), scalar: bool = False, keep: str | None = None):
     """Parse and type an input (see shapes.analyze): imported on use, so that `import

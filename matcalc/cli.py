@@ -44,6 +44,7 @@ class Format(str, Enum):
     latex = "latex"
     json = "json"
     numpy = "numpy"
+    python = "python"
 
 
 class ReportFormat(str, Enum):
@@ -193,12 +194,15 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
     fmt = fmt.value
 
     def one(line: _Line):
+        results = []
         for i, w in enumerate(wrt or [None]):
             r = diff(line.text, wrt=w, kind=command, layout=layout.value, declare=declare or (),
                      steps=steps, all_steps=all_steps)
             if fmt != "json" and not tty and i == 0:
                 _notes(r.notes, line)
-            if fmt == "json":
+            if fmt == "python":  # one module for all the --wrt: their shared work is done once
+                results.append(r)
+            elif fmt == "json":
                 print(json.dumps(r.to_json(), ensure_ascii=False))
             elif fmt == "latex":
                 print(r.latex if not (steps or all_steps) else _latex_steps(r))
@@ -215,6 +219,10 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
 
                     sys.stdout.flush()
                     print(steps_text(r.trace), file=sys.stderr)
+        if results:
+            from .codegen import module_of
+
+            print(module_of(results, main=True))
 
     raise typer.Exit(0 if _each(one, expr, fmt) else 1)
 

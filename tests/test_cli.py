@@ -23,10 +23,10 @@ from matcalc.cli import app
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMANDS = ["diff", "grad", "jac", "hess", "check", "shapes", "rules"]
 FORMATS = {  # what each command implements, and so lists and accepts
-    "diff": ["text", "latex", "json", "numpy"],
-    "grad": ["text", "latex", "json", "numpy"],
-    "jac": ["text", "latex", "json", "numpy"],
-    "hess": ["text", "latex", "json", "numpy"],
+    "diff": ["text", "latex", "json", "numpy", "python"],
+    "grad": ["text", "latex", "json", "numpy", "python"],
+    "jac": ["text", "latex", "json", "numpy", "python"],
+    "hess": ["text", "latex", "json", "numpy", "python"],
     "check": ["text", "json"],
     "shapes": ["text", "json"],
     "rules": ["text", "latex", "json"],
