@@ -327,7 +327,7 @@ CASES = [
          text="(diag(v1) - v1 v1') W where v1 = softmax(W x)",
          unicode="(diag(v1) - v1 v1ᵀ) W where v1 = softmax(W x)",
          latex=r"\left(\operatorname{diag}\left(\mathbf{v}_{1}\right) - \mathbf{v}_{1} {\mathbf{v}_{1}}^\top\right) \mathrm{W} \quad \text{where } \mathbf{v}_{1} = \operatorname{softmax}\left(\mathrm{W} \mathbf{x}\right)",
-         numpy="(np.diag((v1 := (t2 := np.exp((t1 := W @ x) - np.max(t1))) / np.sum(t2))) - np.outer(v1, v1)) @ W"),
+         numpy="(v1 := (t2 := np.exp((t1 := W @ x) - np.max(t1))) / np.sum(t2))[:, None] * W - np.outer(v1, v1 @ W)"),
     # -- names: Greek letters, subscripts, Python keywords -------------------------------------
     Case("α ||x||^2 + β' x", "x", "grad", declare="α: scalar; β: n",
          text="2 α x + β",

@@ -305,7 +305,11 @@ class NumpyPrinter(Printer):
 
     # -- sums ------------------------------------------------------------------------
     def v_Add(self, e):
-        """A sum; a ones term beside an array is the number (1 - v, not np.ones(n) - v)."""
+        """A sum; a ones term beside an array is the number (1 - v, not np.ones(n) - v);
+        diagonal matrices are summed as their diagonals."""
+        diag = self.diagonal_sum(e) if kind(e) == "mat" else None
+        if diag is not None:
+            return f"np.diag({diag})", ATOM
         broadcast = any(not isinstance(ir.body(t), (ir.Ones, ir.Zero)) for t in e.terms)
         out = []
         for op, c, factors in signed_terms(e):
@@ -374,7 +378,7 @@ class NumpyPrinter(Printer):
         if isinstance(b, ir.Inverse):
             if k in self.marker or self.uses[k] >= 2:
                 return Op(*self.v_Inverse(b), b.shape)
-            return Op(self.expr(b.a), SUM, b.shape, "inv")
+            return Op(self.expr(b.a), SUM, b.shape, "inv", node=ir.body(b.a))
         if k in self.marker or (self.uses[k] >= 2 and not self.trivial(k)):
             code, prec = self.visit(f)
             return Op(code, prec, f.shape, node=b)
@@ -392,6 +396,9 @@ class NumpyPrinter(Printer):
             diag = self.diagonal_sum(b)
             if diag is not None:
                 return Op(diag, SUM, b.shape, "diag")
+            terms = self.sum_operand(b)
+            if terms is not None:
+                return terms
         code, prec = self.visit(f)
         return Op(code, prec, f.shape, node=b)
 
@@ -413,14 +420,19 @@ class NumpyPrinter(Printer):
 
     def plan_chain(self, ops: list[Op]) -> Op:
         """The cheapest association (matrix-chain order) of the operands."""
+        return self.chain_cost(ops)[0]
+
+    def chain_cost(self, ops: list[Op]) -> tuple[Op, int]:
+        """plan_chain, and its cost."""
         n = len(ops)
         if n == 1:
-            return ops[0]
+            return ops[0], 0
         if n > 12:
-            acc = ops[0]
+            acc, total = ops[0], 0
             for op in ops[1:]:
-                acc = self.multiply(acc, op)[0]
-            return acc
+                acc, cost = self.multiply(acc, op)
+                total += cost
+            return acc, total
         best = {(i, i): (0, ops[i]) for i in range(n)}
         for length in range(2, n + 1):
             for i in range(n - length + 1):
@@ -432,7 +444,41 @@ class NumpyPrinter(Printer):
                     if choice is None or cl + cr + cost < choice[0]:
                         choice = (cl + cr + cost, op)
                 best[(i, j)] = choice
-        return best[(0, n - 1)][1]
+        cost, op = best[(0, n - 1)]
+        return op, cost
+
+    def sum_operand(self, b: ir.Add):
+        """A sum in a chain, kept as its terms when one of them is structured (a diagonal,
+        a rank-one product, ...): (diag(p) - p pᵀ) W may be p[:, None] * W - np.outer(p, p @ W)."""
+        terms, structured = [], False
+        for op, c, factors in signed_terms(b):
+            scalars = [self.expr(f, UNARY) for f in factors if f.shape == ir.SCALAR]
+            chain = [f for f in factors if f.shape != ir.SCALAR]
+            if not chain:
+                return None
+            ops = [self.operand(f) for f in chain]
+            structured |= len(ops) > 1 or any(o.form != "dense" for o in ops)
+            terms.append((op, c, scalars, ops))
+        return Op(None, SUM, b.shape, "sum", tuple(terms), node=b) if structured else None
+
+    def distribute(self, S: Op, other: Op, left: bool) -> tuple[Op, int]:
+        """S other (or other S) as the sum of each term times other."""
+        out, total = [], _elems((S.shape[0], other.shape[1]) if left else (other.shape[0], S.shape[1]))
+        for op, c, scalars, ops in S.parts:
+            planned, cost = self.chain_cost(ops + [other] if left else [other] + ops)
+            total += cost + (0 if planned.form == "dense" else _elems(planned.shape))
+            printed = self.scale(self.materialize(planned), c, scalars)
+            out.append(op + self.wrap(printed, PRODUCT if op else SUM))
+        shape = (S.shape[0], other.shape[1]) if left else (other.shape[0], S.shape[1])
+        return Op("".join(out), SUM, shape), total
+
+    def sum_cost(self, S: Op) -> int:
+        """What building the sum as an array costs."""
+        total = 0
+        for _, _, _, ops in S.parts:
+            planned, cost = self.chain_cost(ops)
+            total += cost + _elems(S.shape)
+        return total
 
     def multiply(self, L: Op, R: Op) -> tuple[Op, int]:
         """L R as an operand, and what it costs."""
@@ -441,6 +487,8 @@ class NumpyPrinter(Printer):
             return R, 0
         if R.form == "eye":
             return L, 0
+        if L.form == "sum" or R.form == "sum":
+            return self.sum_product(L, R)
         if L.form == "kron" or R.form == "kron":
             mixed = self.mixed_product(L, R)
             if mixed is not None:
@@ -473,14 +521,31 @@ class NumpyPrinter(Printer):
         if R.form == "ones" and kind_of(R.shape) == "col" and L.form == "dense":
             axis = "" if kind_of(L.shape) == "row" else ", axis=1"
             return Op(f"np.sum({L.code}{axis})", ATOM, shape), _elems(L.shape)
-        if L.form == "inv" and R.form in ("dense", "ones") and kind_of(R.shape) in ("col", "mat"):
+        if L.form == "inv" and R.form in ("dense", "ones", "sum") and kind_of(R.shape) in ("col", "mat"):
             R = self.dense(R)
             return (Op(f"np.linalg.solve({L.code}, {R.code})", ATOM, shape),
                     _elems(L.shape) * size_of(R.shape[1]))
-        if R.form == "inv" and L.form in ("dense", "ones") and kind_of(L.shape) == "row":
-            L = self.dense(L)
-            return Op(f"np.linalg.solve({self.wrap((R.code, R.prec), ATOM)}.T, {L.code})", ATOM, shape), _elems(R.shape)
+        if R.form == "inv" and L.form in ("dense", "ones", "sum") and kind_of(L.shape) in ("row", "mat"):
+            L = self.dense(L)  # L B⁻¹ = (B⁻ᵀ Lᵀ)ᵀ
+            BT = self.expr(R.node.a, SUM) if isinstance(R.node, ir.Transpose) and kind(R.node.a) == "mat" \
+                else f"{self.wrap((R.code, R.prec), ATOM)}.T"
+            if kind_of(L.shape) == "row":
+                return Op(f"np.linalg.solve({BT}, {L.code})", ATOM, shape), _elems(R.shape)
+            return (Op(f"np.linalg.solve({BT}, {self.wrap((L.code, L.prec), ATOM)}.T).T", ATOM, shape),
+                    _elems(R.shape) * size_of(L.shape[0]))
         return self.dense_product(self.dense(L), self.dense(R))
+
+    def sum_product(self, L: Op, R: Op) -> tuple[Op, int]:
+        """The cheaper of distributing over the sum and building it first."""
+        options = []
+        if L.form == "sum" and R.form != "sum":
+            options.append(self.distribute(L, R, left=True))
+        if R.form == "sum" and L.form != "sum":
+            options.append(self.distribute(R, L, left=False))
+        built = sum(self.sum_cost(op) for op in (L, R) if op.form == "sum")
+        op, cost = self.multiply(self.dense(L), self.dense(R))
+        options.append((op, cost + built))
+        return min(options, key=lambda option: option[1])
 
     def dense_product(self, L: Op, R: Op) -> tuple[Op, int]:
         shape = (L.shape[0], R.shape[1])
@@ -542,6 +607,8 @@ class NumpyPrinter(Printer):
             return f"np.eye({self.dim(m)} * {self.dim(n)})[{self.perm(m, n)}]", POSTFIX
         if op.form == "inv":
             return f"np.linalg.inv({op.code})", ATOM
+        if op.form == "sum":
+            return self.build(op.node)
         a, b = op.parts
         code = f"np.kron({self.two_d(a)}, {self.two_d(b)})"
         return (f"{code}.ravel()", POSTFIX) if kind_of(op.shape) in ("col", "row") else (code, ATOM)
