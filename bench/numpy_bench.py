@@ -135,6 +135,10 @@ def f_logreg(xp, w, X, y):
     return xp.sum(torch.nn.functional.softplus(z)) if xp is torch else xp.sum(xp.logaddexp(0.0, z))
 
 
+def f_logreg_paper(xp, w, X, y):
+    return xp.sum(xp.log(xp.exp(-y * (X @ w)) + 1.0))
+
+
 def f_ls(xp, w, X, y):
     r = X @ w - y
     return r @ r
@@ -216,10 +220,15 @@ CASES = [
          data=logreg_data(2000, 200), hand=hand_logreg_hess, f=f_logreg),
     dict(key="logreg_hess_big", title="logistic regression Hessian", size="5000×500", kind="hess", **LOGREG,
          data=logreg_data(5000, 500), hand=hand_logreg_hess, f=f_logreg),
+    dict(key="logreg_paper_hess", title="logistic regression Hessian, paper form", size="2000×200", kind="hess",
+         expr="sum(log(exp(-y .* (X w)) + ones(N)))", wrt="w", decls="X: N x d; y: N; w: d", args=("w", "X", "y"),
+         data=logreg_data(2000, 200), hand=hand_logreg_hess, f=f_logreg_paper),
     dict(key="ls_grad", title="least-squares gradient", size="2000×200", kind="grad", **LSQ,
          data=logreg_data(2000, 200), hand=hand_ls_grad, f=f_ls),
     dict(key="ls_hess", title="least-squares Hessian", size="2000×200", kind="hess", **LSQ,
          data=logreg_data(2000, 200), hand=hand_ls_hess, f=f_ls),
+    dict(key="ls_hess_big", title="least-squares Hessian", size="5000×500", kind="hess", **LSQ,
+         data=logreg_data(5000, 500), hand=hand_ls_hess, f=f_ls),
     dict(key="mlp_grad", title="MLP gradient by W1", size="512", kind="grad", **MLP,
          data=mlp_data(512), hand=hand_mlp_grad, f=f_mlp),
     dict(key="gauss_grad", title="Gaussian NLL gradient by S", size="300", kind="grad",

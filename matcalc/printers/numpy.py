@@ -487,13 +487,13 @@ class NumpyPrinter(Printer):
             return R, 0
         if R.form == "eye":
             return L, 0
-        if L.form == "sum" or R.form == "sum":
-            return self.sum_product(L, R)
         if L.form == "kron" or R.form == "kron":
             mixed = self.mixed_product(L, R)
             if mixed is not None:
                 return mixed
             L, R = (self.dense(op) if op.form == "kron" else op for op in (L, R))
+        if L.form == "sum" or R.form == "sum":
+            return self.sum_product(L, R)
         if L.form == "diag" and R.form == "diag":
             return Op(f"{self.wrap((L.code, L.prec), PRODUCT)} * {self.wrap((R.code, R.prec), UNARY)}",
                       PRODUCT, shape, "diag"), size_of(shape[0])
