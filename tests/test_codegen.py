@@ -45,6 +45,12 @@ LOSSES = [  # (name, expression, declarations, command, variables together)
     ("trace of a quadratic form", "tr(A X B X')", "A: m x m; B: n x n; X: m x n", "grad", ["X"]),
     ("Jacobian of a layer", "tanh(W x + b)", "W: m x n; x: n; b: m", "jac", ["x", "W"]),
     ("derivative by a number", "exp(-t) x + t^2 A x", "t: scalar; x: n; A: n x n", "diff", ["t"]),
+    ("a matrix by a number", "t^2 A + sin(t) B", "A: m x n; B: m x n; t: scalar", "diff", ["t"]),
+    ("a Jacobian by a matrix", "softmax(W x)", "W: k x n; x: n", "jac", ["W"]),
+    ("binary cross-entropy Hessian", "-sum(y .* log(sigmoid(X w)) + (ones(N) - y) .* log(ones(N) - sigmoid(X w)))",
+     "X: N x d; y: N; w: d", "hess", ["w"]),
+    ("Gaussian process evidence", "y' inv(K) y + logdet(K)", "K: n x n symmetric; y: n", "grad", ["K"]),
+    ("ICA Hessian", "-logdet(W) + sum(softplus(W x))", "W: n x n; x: n", "hess", ["W"]),
     ("a variable named np", "np' x + lambda ||x||^2", "np: n; x: n; lambda: scalar", "grad", ["x", "np"]),
 ]
 

@@ -106,6 +106,8 @@ class NumpyPrinter(Printer):
         self.temps: list = []  # [name, body] per marker
         self.marker: dict = {}  # key -> marker text
         self.done: set = set()
+        self.built: dict = {}
+        self.operands: dict = {}
         self.refnames: set = set()
         self.assigned: set = set()
         self.fresh = 0
@@ -179,6 +181,12 @@ class NumpyPrinter(Printer):
         return self.build(k)
 
     def build(self, k) -> tuple[str, int]:
+        """k's code: a node prints the same wherever it is, so each is printed once."""
+        if k not in self.built:
+            self.built[k] = self._build(k)
+        return self.built[k]
+
+    def _build(self, k) -> tuple[str, int]:
         if isinstance(k, tuple):
             return f"np.linalg.inv({self.expr(self.nodes[k])})", ATOM
         return getattr(self, "v_" + type(k).__name__)(k)
@@ -373,7 +381,12 @@ class NumpyPrinter(Printer):
         return Op(code, prec, op.shape, op.form, op.parts)
 
     def operand(self, f: ir.Expr) -> Op:
-        """A factor of a chain as it multiplies."""
+        """A factor of a chain as it multiplies (Ops are never changed, so each is made once)."""
+        if f not in self.operands:
+            self.operands[f] = self._operand(f)
+        return self.operands[f]
+
+    def _operand(self, f: ir.Expr) -> Op:
         k, b = self.key(f), ir.body(f)
         if isinstance(b, ir.Inverse):
             if k in self.marker or self.uses[k] >= 2:
@@ -448,18 +461,22 @@ class NumpyPrinter(Printer):
         return op, cost
 
     def sum_operand(self, b: ir.Add):
-        """A sum in a chain, kept as its terms when one of them is structured (a diagonal,
-        a rank-one product, ...): (diag(p) - p pᵀ) W may be p[:, None] * W - np.outer(p, p @ W)."""
-        terms, structured = [], False
+        """A sum in a chain, kept as its terms when one of them is a diagonal matrix, so
+        that (diag(p) - p pᵀ) W may be p[:, None] * W - np.outer(p, p @ W)."""
+        terms, diagonal = [], False
+        if len(b.terms) > 4:
+            return None
         for op, c, factors in signed_terms(b):
             scalars = [self.expr(f, UNARY) for f in factors if f.shape == ir.SCALAR]
             chain = [f for f in factors if f.shape != ir.SCALAR]
             if not chain:
                 return None
             ops = [self.operand(f) for f in chain]
-            structured |= len(ops) > 1 or any(o.form != "dense" for o in ops)
+            if any(o.form == "sum" for o in ops):
+                return None  # one level: the choice stays linear in the chain
+            diagonal |= len(ops) == 1 and ops[0].form in ("diag", "eye")
             terms.append((op, c, scalars, ops))
-        return Op(None, SUM, b.shape, "sum", tuple(terms), node=b) if structured else None
+        return Op(None, SUM, b.shape, "sum", tuple(terms), node=b) if diagonal else None
 
     def distribute(self, S: Op, other: Op, left: bool) -> tuple[Op, int]:
         """S other (or other S) as the sum of each term times other."""

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from .. import ir
 from .numpy import NumpyPrinter, py_name
 
-PREFIX = {"gradient": "grad", "jacobian": "jac", "hessian": "hess", "derivative": "d"}
+PREFIX = {"gradient": "grad", "jacobian": "jac", "hessian": "hess", "derivative": "d"}  # of a returned name
+FUNCTION = {"gradient": "grad", "jacobian": "jac", "hessian": "hess", "derivative": "diff"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def form_of(d) -> str:
 
 def function_name(requests: list[Request]) -> str:
     kinds = {r.kind for r in requests}
-    return "f_and_" + (PREFIX[kinds.pop()] if len(kinds) == 1 else "derivatives")
+    return "f_and_" + (FUNCTION[kinds.pop()] if len(kinds) == 1 else "derivatives")
 
 
 def module(source: str, names: dict[str, ir.Sym], value: ir.Expr, requests: list[Request],
@@ -210,19 +211,34 @@ def _main(fn: str, names: dict[str, ir.Sym], requests: list[Request], draws: dic
         "    return np.stack(cols, axis=1)",
         "",
         "",
+        "def _hessian(f, x, symmetric, h):",
+        '    """∂²f/∂vec(x)∂vec(x)ᵀ by second central differences."""',
+        "    x = np.asarray(x, dtype=float)",
+        "    steps = []",
+        "    for i in range(x.size):",
+        "        e = np.zeros(x.size)",
+        "        e[i] = h",
+        '        e = np.reshape(e, x.shape, order="F")',
+        "        steps.append((e + e.T) / 2 if symmetric else e)",
+        "    H = np.zeros((x.size, x.size))",
+        "    for i, a in enumerate(steps):",
+        "        for j, b in enumerate(steps):",
+        "            H[i, j] = (f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b)) / (4 * h * h)",
+        "    return H",
+        "",
+        "",
         "def _check(fn, wrt, f, x, got, form, symmetric):",
         '    """Compare a derivative with central differences of the value; exit 1 if they disagree."""',
         "    got = np.asarray(got, dtype=float)",
         '    if form == "hess":',
-        "        grad = lambda v: _numeric(f, v, symmetric, 1e-5)[0]",
-        "        want = _numeric(grad, x, symmetric, 1e-4)",
+        "        want = _hessian(f, x, symmetric, 1e-4)",
         "        got = np.reshape(got, want.shape)",
         "    else:",
         "        J = _numeric(f, x, symmetric, 1e-6)",
         '        want = {"grad": lambda: np.reshape(J[0], np.shape(x), order="F"),',
         '                "gradT": lambda: np.reshape(J[0], np.shape(x), order="F").T,',
         '                "J": lambda: J, "JT": lambda: J.T, "shapeF": lambda: J}[form]()',
-        "        want = np.reshape(want, got.shape) if want.size == got.size else want",
+        "        want = np.reshape(want, got.shape, order=\"F\") if want.size == got.size else want",
         "    error = np.max(np.abs(got - want), initial=0.0) / (1.0 + np.max(np.abs(want), initial=0.0))",
         '    ok = got.shape == want.shape and error < 1e-5',
         '    print(f"{fn}: by {wrt}, {\'agrees\' if ok else \'DISAGREES\'} with central differences (error {error:.1e})")',
