@@ -1,14 +1,10 @@
-"""NumPy printer: code a numerical programmer would write (SPEC §4 `numpy`, and the
-bodies of `--format python`).
-
-Vectors are 1-D arrays. A product chain is planned, not printed left to right: each
-factor becomes an operand that knows how it multiplies (a diagonal by broadcasting, a
-commutation matrix by indexing, kron(a, b) by the mixed-product rule, an unshared inverse
-by solve) and the cheapest association is chosen from the symbolic sizes (every named
-dimension taken as large and equal). Work used twice is bound once: a repeated subtree
-is printed as a marker, and `finish` writes each marker's body where it is first
-evaluated, as `(t := ...)` in one expression or as statements. Imports ir and
-printers.common only, and builds no node.
+"""NumPy printer: the code a numerical programmer would write (SPEC §4 `numpy`, and the
+statements of `--format python`). A product chain is planned: each factor is an operand
+that knows how it multiplies (a diagonal by broadcasting, a commutation matrix by an index,
+kron by the mixed product, an unshared inverse by solve), associated in the cheapest order
+for named dimensions taken as large and equal. A subtree printed twice is bound once: it
+prints as a marker, and `finish` writes its body where it is first evaluated, as
+`(t := ...)` or as a statement. Imports ir and printers.common only; builds no node.
 """
 from __future__ import annotations
 
@@ -147,8 +143,6 @@ class NumpyPrinter(Printer):
     def refs(self, k) -> list:
         if isinstance(k, tuple):
             return [self.key(self.nodes[k])]
-        if isinstance(k, ir.Inverse):
-            return [self.key(k)]
         return [self.key(kid) for kid in k.kids]
 
     def plan(self, roots):
@@ -160,9 +154,6 @@ class NumpyPrinter(Printer):
         expanded, stack = set(), [self.key(r) for r in roots]
         while stack:
             k = stack.pop()
-            if isinstance(k, ir.Inverse):
-                stack.append(self.key(k))
-                continue
             if not self.trivial(k):
                 self.uses[k] += 1
                 if k in expanded:
