@@ -70,8 +70,7 @@ class Result:
 
     @cached_property
     def variables(self) -> dict:
-        return {name: {"shape": dims_json(s.shape), "symmetric": s.symmetric}
-                for name, s in self.derivation.typed.names.items()}
+        return {name: _variable(name, s) for name, s in self.derivation.typed.names.items()}
 
     @_printed
     def steps(self) -> list | None:
@@ -145,6 +144,18 @@ class Result:
     def __str__(self) -> str:
         return self.derivative
 
+    def function(self):
+        """The `--format python` function of this result: called with the variables
+        (by the names `variables` gives, as arrays), it checks their shapes and returns
+        (value, derivative)."""
+        from .printers.python import Request, form_of, function_name, module
+
+        d = self.derivation
+        requests = [Request(d.X, self.kind, d.result, form_of(d))]
+        namespace: dict = {}
+        exec(compile(module(d.typed.source, d.typed.names, d.typed.expr, requests), "<matcalc>", "exec"), namespace)
+        return namespace[function_name(requests)]
+
 
 def analyze(expr: str, declare: Iterable[str] | str = (), scalar: bool = False, keep: str | None = None):
     """Parse and type an input (see shapes.analyze): imported on use, so that `import
@@ -190,6 +201,17 @@ def _diff(expr, wrt, kind, layout, declare, steps, all_steps) -> Result:
 
         trace = build(d, all_steps)
     return Result(expr, layout, d, trace)
+
+
+def _variable(name: str, s) -> dict:
+    """A variable's JSON entry; `python` names it where the code must rename it (a
+    keyword, or np, which the code uses for NumPy)."""
+    from .printers.numpy import py_name
+
+    out = {"shape": dims_json(s.shape), "symmetric": s.symmetric}
+    if py_name(name) != name:
+        out["python"] = py_name(name)
+    return out
 
 
 def grad(expr: str, wrt: str | Iterable[str] | None = None, **kw) -> Result | list[Result]:

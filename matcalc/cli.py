@@ -44,6 +44,7 @@ class Format(str, Enum):
     latex = "latex"
     json = "json"
     numpy = "numpy"
+    python = "python"
 
 
 class ReportFormat(str, Enum):
@@ -365,12 +366,15 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
     fmt = "latex" if document else fmt
 
     def one(line: _Line, out: _Output):
+        results = []
         for i, w in enumerate(_listed(line.get("wrt", wrt)) or [None]):
             r = diff(line.text, wrt=w, kind=command, layout=line.get("layout", layout.value),
                      declare=line.get("declare", declare or ()), steps=steps, all_steps=all_steps)
             if fmt != "json" and not tty and i == 0:
                 _notes(r.notes, line, out)
-            if fmt == "json":
+            if fmt == "python":  # one module for all the --wrt: their shared work is done once
+                results.append(r)
+            elif fmt == "json":
                 out.put(_json(r.to_json()))
             elif fmt == "latex":
                 out.put(_latex(r, steps or all_steps, document))
@@ -386,6 +390,10 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
                     from .printers.steps import steps_text
 
                     out.err(steps_text(r.trace))
+        if results:
+            from .codegen import module_of
+
+            out.put(module_of(results, main=True))
 
     if document:
         from .printers.steps import DOCUMENT_START

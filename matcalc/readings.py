@@ -224,7 +224,7 @@ def _cost(t, kinds: dict, free: list[str]) -> tuple:
         if default == "matrix":
             upper += grade
             one = t.dims.find(t.dims.one)
-            unit += kind == "matrix" and any(t.dims.find(d) == one for d in t.name_shapes[n])
+            unit += kind == "matrix" and any(t.dims.find(d) == one for d in t.name_shapes.get(n, ()))
         elif default == "vector":
             lower += grade
         else:

@@ -23,10 +23,10 @@ from matcalc.cli import app
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMANDS = ["diff", "grad", "jac", "hess", "check", "shapes", "rules"]
 FORMATS = {  # what each command implements, and so lists and accepts
-    "diff": ["text", "latex", "json", "numpy"],
-    "grad": ["text", "latex", "json", "numpy"],
-    "jac": ["text", "latex", "json", "numpy"],
-    "hess": ["text", "latex", "json", "numpy"],
+    "diff": ["text", "latex", "json", "numpy", "python"],
+    "grad": ["text", "latex", "json", "numpy", "python"],
+    "jac": ["text", "latex", "json", "numpy", "python"],
+    "hess": ["text", "latex", "json", "numpy", "python"],
     "check": ["text", "json"],
     "shapes": ["text", "json"],
     "rules": ["text", "latex", "json"],
@@ -130,7 +130,7 @@ def test_check_trials_out_of_range_is_a_usage_error(trials):
 def test_numpy_with_steps_puts_the_trace_on_standard_error():
     result = CliRunner().invoke(app, ["grad", "x' A x", "--wrt", "x", "-f", "numpy", "--steps"], prog_name="matcalc")
     assert result.exit_code == 0
-    assert result.stdout.strip() == "((A + A.T) @ x)"
+    assert result.stdout.strip() == "(A + A.T) @ x"
     assert "f = x' A x" in result.stderr
 
 

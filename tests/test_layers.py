@@ -15,6 +15,7 @@ LAYERS = [
     ["ir", "lalr", "_parse_table"],                           # data; the parser's runtime and tables
     ["algebra", "printers.common", "printers.texwidth", "latex_input"],  # canonical form; what printers share
     ["printers.text", "printers.latex", "printers.numpy", "parse", "to_sympy"],
+    ["printers.python"],                                      # a module around the numpy printer's code
     ["readings", "rules", "simplify"],                        # how names read; differentiation; identities
     ["shapes"],                                               # typing: syntax -> IR
     ["derive"],                                               # engine -> identify -> layout -> simplify
@@ -22,7 +23,7 @@ LAYERS = [
     ["printers.steps", "printers.head", "report"],                             # presentation of traces and tables
     ["matcalc"],                                              # the Python API
     ["render", "check"],                                      # Rich for a terminal; the numeric oracle
-    ["exact"],                                                # check --exact: the SymPy oracle
+    ["exact", "codegen"],                                     # check --exact (SymPy); runnable code and its domains
     ["cli", "printers"],                                      # wiring
     ["__main__"],
 ]

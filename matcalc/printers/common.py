@@ -20,12 +20,10 @@ class Printer:
     A node prints the same wherever it stands (the parentheses are the place's), so each
     is visited once, children first, without recursion: a chain 1,000 deep prints within
     Python's default stack, and a shared node is printed once. A definition prints as its
-    name and is a leaf here; a printer that writes a definition's body at its first use
-    (numpy's `:=`) sets `pure_refs` False, and what holds one is then visited in place."""
+    name and is a leaf here."""
 
     parens = ("(", ")")
     term = PRODUCT  # the precedence a term of a sum needs to go without parentheses
-    pure_refs = True
 
     def show(self, e: ir.Expr, prec: int = SUM) -> str:
         return self.wrap(self.visit(e), prec)
@@ -41,22 +39,16 @@ class Printer:
 
     def _fill(self, root: ir.Expr, memo: dict) -> None:
         """memo[node] for every node under root, children first, stopping at definitions."""
-        holds = self.__dict__.setdefault("_holds_ref", {})
         stack = [(root, False)]
         while stack:
             node, done = stack.pop()
-            if node in memo or node in holds and not done:
-                continue
-            if isinstance(node, ir.Ref):
-                holds[node] = True
+            if node in memo or isinstance(node, ir.Ref):
                 continue
             if not done:
                 stack.append((node, True))
                 stack.extend((k, False) for k in reversed(node.kids) if k not in memo)
                 continue
-            holds[node] = any(holds.get(k, False) for k in node.kids)
-            if self.pure_refs or not holds[node]:
-                memo[node] = self._dispatch(node)
+            memo[node] = self._dispatch(node)
 
     def wrap(self, printed: tuple[str, int], prec: int) -> str:
         text, own = printed
