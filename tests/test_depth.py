@@ -69,3 +69,14 @@ def test_deeper_than_the_limit_is_an_error_with_a_column():
     out = CliRunner().invoke(app, ["diff", expr, "--wrt", "x"])
     assert out.exit_code == 1
     assert "nested too deeply" in out.output and "^" in out.output and "Traceback" not in out.output
+
+
+def test_deep_numpy_code_compiles_and_checks():
+    """No line of the generated code nests past Python's parser (200 parentheses): a name is
+    bound every few levels, so check evaluates a chain 300 deep and agrees."""
+    from matcalc.check import check
+
+    for command, expr, wrt in DEEP[:3]:
+        compile(diff(expr, wrt=wrt, kind=command).numpy, "<numpy>", "eval")
+    report = check("sum(" + nest(300, "x", "tanh(W {})") + ")", wrt="x", kind="grad", trials=1)
+    assert report["ok"], report

@@ -27,6 +27,7 @@ NEGATED_FUNCS = {"sigmoid": "np.exp(-np.logaddexp(0, {}))"}  # σ(z) = exp(-soft
 
 RESERVED = {"np"}  # names the code itself uses: a variable so named gets a trailing underscore
 DEEP = 100  # DAG height from which printing visits children first (deep_first)
+CUT = 24  # ... and binds a name every this many levels
 BIG = 1000  # the size a named dimension stands for when products are planned
 MARK = re.compile("\x00(\\d+)\x00")
 
@@ -108,30 +109,39 @@ class NumpyPrinter(Printer):
         self.refnames: set = set()
         self.assigned: set = set()
         self.fresh = 0
+        self.cut = False  # deep input: a name every CUT levels
 
     # -- entry points ----------------------------------------------------------------
     def show(self, e: ir.Expr, prec: int = SUM) -> str:
         self.plan([e])
-        self.deep_first([e])
+        if self.deep_first([e]):  # bound in order at the top, so no line nests past Python's parser
+            lines, (code,) = self.statements([e], planned=True)
+            binds = ", ".join("({} := {})".format(*line.split(" = ", 1)) for line in lines)
+            return f"({binds}, {code})[-1]" if lines else code
         return self.finish(self.expr(e, prec))
 
-    def statements(self, roots: list[ir.Expr]) -> tuple[list[str], list[str]]:
+    def statements(self, roots: list[ir.Expr], planned: bool = False) -> tuple[list[str], list[str]]:
         """(lines binding the shared temporaries, one expression per root)."""
-        self.plan(roots)
-        self.deep_first(roots)
+        if not planned:
+            self.plan(roots)
+            self.deep_first(roots)
         codes = [self.expr(r) for r in roots]
         lines: list[str] = []
         return lines, [self.finish(c, lines) for c in codes]
 
     def deep_first(self, roots) -> None:
         """Deep input (a chain 1,000 long): every node visited children first, so that
-        printing the root finds each child printed and needs no deep recursion. Shallow
-        input is printed straight from the root, in the order its code reads."""
+        printing the root finds each child printed and needs no deep recursion; and every
+        CUT levels a node is bound to a name, so that no line of code nests deeper than
+        Python's parser reads (200 parentheses). Shallow input is printed straight from the
+        root, in the order its code reads. Says whether the input was deep."""
         if all(r.height <= DEEP for r in roots):
-            return
+            return False
+        self.cut = True
         for r in roots:
             for e in ir.postorder(r):
                 self.visit(e)
+        return True
 
     # -- sharing -----------------------------------------------------------------------
     def key(self, e: ir.Expr):
@@ -180,7 +190,7 @@ class NumpyPrinter(Printer):
             return self.v_Inverse(ir.body(e))
         if k in self.marker:
             return self.marker[k], ATOM
-        if self.uses[k] >= 2 and not self.trivial(k):
+        if (self.uses[k] >= 2 or self.cut and e.height % CUT == 0) and not self.trivial(k):
             return self.bind(k), ATOM
         return self.build(k)
 
