@@ -16,7 +16,6 @@ Imports nothing from matcalc.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Union
 
@@ -172,40 +171,65 @@ class Expr:
     key: tuple
     height: int
 
+    _fields: tuple = ()  # the node's own fields, in order: set by @_node
+    _defaults: tuple = ()
+
     def __new__(cls, *args):
-        defaults = cls.__dict__.get("_defaults")
-        if defaults is None:
-            defaults = tuple(f.default for f in fields(cls))
-            cls._defaults = defaults
-        args = args + defaults[len(args):]
+        args = args + cls._defaults[len(args) - len(cls._fields):] if len(args) < len(cls._fields) else args
         node = _TABLE.get((cls, args))
         if node is None:
             node = object.__new__(cls)
             _TABLE[(cls, args)] = node
         return node
 
-    def __post_init__(self):
-        if "key" not in self.__dict__:
-            object.__setattr__(self, "shape", self._shape())
-            object.__setattr__(self, "height", 1 + max((k.height for k in self.kids), default=0))
-            object.__setattr__(self, "key", (self._rank, self._payload(), tuple(
-                k.key if k.height < KEY_DEPTH else _cut(k) for k in self.kids)))
+    def __init__(self, *args):
+        if "key" in self.__dict__:  # the live node equal to this one: already built
+            return
+        fields, given = self._fields, len(args)
+        if given > len(fields):
+            raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, not {given}")
+        values = args + self._defaults[given - len(fields):] if given < len(fields) else args
+        if len(values) != len(fields):
+            raise TypeError(f"{type(self).__name__} needs {', '.join(fields[len(values):])}")
+        d = self.__dict__
+        for name, value in zip(fields, values):
+            d[name] = value
+        d["shape"] = self._shape()
+        d["height"] = 1 + max((k.height for k in self.kids), default=0)
+        d["key"] = (self._rank, self._payload(), tuple(k.key if k.height < KEY_DEPTH else _cut(k) for k in self.kids))
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    __delattr__ = __setattr__
 
     def _payload(self) -> tuple:
-        return tuple(_payload(getattr(self, f.name)) for f in fields(self)
-                     if not isinstance(getattr(self, f.name), (Expr, tuple)) or f.name == "dims")
+        return tuple(_payload(getattr(self, f)) for f in self._fields
+                     if not isinstance(getattr(self, f), (Expr, tuple)) or f == "dims")
 
     def _shape(self) -> Shape:
         raise NotImplementedError
 
     def __repr__(self):
-        args = ", ".join(repr(getattr(self, f.name)) for f in fields(self))
+        args = ", ".join(repr(getattr(self, f)) for f in self._fields)
         return f"{type(self).__name__}({args})"
 
 
+_NO_DEFAULT = object()
+
+
 def _node(cls):
-    """A frozen dataclass node (its rank in the structural order is set below)."""
-    return dataclass(frozen=True, eq=False, repr=False)(cls)
+    """A node type: its own annotations are its fields, positional, immutable (a frozen
+    dataclass without the cost of generating one at import; its rank in the structural
+    order is set below)."""
+    fields = tuple(cls.__dict__.get("__annotations__", {}))
+    defaults = [cls.__dict__.get(f, _NO_DEFAULT) for f in fields]
+    for f in fields:  # a default is a class attribute no more: the instance holds the field
+        if f in cls.__dict__:
+            delattr(cls, f)
+    first = next((i for i, d in enumerate(defaults) if d is not _NO_DEFAULT), len(fields))
+    cls._fields, cls._defaults, cls.__match_args__ = fields, tuple(defaults[first:]), fields
+    return cls
 
 
 @_node

@@ -5,7 +5,7 @@ Imports ir and the other printers; trace only for type hints.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import ir
@@ -331,15 +331,15 @@ def _same(a: ir.Expr, b: ir.Expr) -> bool:
         return True
     if type(a) is not type(b) or len(a.kids) != len(b.kids) or not a.kids:
         return False
-    for field in fields(a):
-        x, y = getattr(a, field.name), getattr(b, field.name)
+    for field in a._fields:
+        x, y = getattr(a, field), getattr(b, field)
         if isinstance(x, ir.Expr):
             if not _same(x, y):
                 return False
         elif isinstance(x, tuple) and x and isinstance(x[0], ir.Expr):
             if len(x) != len(y) or not all(_same(u, v) for u, v in zip(x, y)):
                 return False
-        elif field.name not in ("kids", "key") and x != y:
+        elif field not in ("kids", "key") and x != y:
             return False
     return True
 
