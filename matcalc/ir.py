@@ -131,25 +131,35 @@ _DIGESTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _digest(root: "Expr") -> bytes:
-    """A structural digest of root, children first without recursion, each node once."""
+    """A structural digest of root, each node's computed once."""
     import hashlib  # only deep input needs it: off the start-up path
 
+    def digest(node):
+        h = hashlib.blake2b(repr((node._rank, node._payload())).encode(), digest_size=12)
+        for k in node.kids:
+            h.update(_DIGESTS[k])
+        return h.digest()
+
+    return fold(root, _DIGESTS, digest)
+
+
+def fold(root, memo, fn):
+    """memo[node] = fn(node) for root and every node under it not in memo yet, children
+    first (fn reads its kids' values in memo), without recursion: a chain 1,000 deep is
+    as cheap as a wide one."""
     stack = [root]
     while stack:
         node = stack[-1]
-        if node in _DIGESTS:
+        if node in memo:
             stack.pop()
             continue
-        todo = [k for k in node.kids if k not in _DIGESTS]
+        todo = [k for k in node.kids if k not in memo]
         if todo:
             stack.extend(todo)
             continue
         stack.pop()
-        h = hashlib.blake2b(repr((node._rank, node._payload())).encode(), digest_size=12)
-        for k in node.kids:
-            h.update(_DIGESTS[k])
-        _DIGESTS[node] = h.digest()
-    return _DIGESTS[root]
+        memo[node] = fn(node)
+    return memo[root]
 
 
 def _payload(v):

@@ -220,19 +220,8 @@ class _Builder:
             return e
         if inside:
             return algebra.rebuild(e, tuple(self.subst(k) for k in e.kids))
-        stack, memo = [e], self.memo
-        while stack:
-            node = stack[-1]
-            if node in memo:
-                stack.pop()
-                continue
-            todo = [k for k in node.kids if k not in memo]
-            if todo:
-                stack.extend(todo)
-                continue
-            stack.pop()
-            memo[node] = algebra.rebuild(node, tuple(memo[k] for k in node.kids))
-        return memo[e]
+        memo = self.memo
+        return ir.fold(e, memo, lambda node: algebra.rebuild(node, tuple(memo[k] for k in node.kids)))
 
     def finish(self, e: ir.Expr) -> ir.Expr:
         if self.short:  # a long trace: names instead of shared-subexpression where-clauses

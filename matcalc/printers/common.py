@@ -19,8 +19,8 @@ class Printer:
 
     A node prints the same wherever it stands (the parentheses are the place's), so each
     is visited once, children first, without recursion: a chain 1,000 deep prints within
-    Python's default stack, and a shared node is printed once. A definition prints as its
-    name and is a leaf here."""
+    Python's default stack, and a shared node is printed once (a definition too, as its
+    name)."""
 
     parens = ("(", ")")
     term = PRODUCT  # the precedence a term of a sum needs to go without parentheses
@@ -30,25 +30,10 @@ class Printer:
 
     def visit(self, e: ir.Expr) -> tuple[str, int]:
         memo = self.__dict__.setdefault("_printed", {})
-        if e not in memo:
-            self._fill(e, memo)
-        return memo[e] if e in memo else self._dispatch(e)
+        return memo[e] if e in memo else ir.fold(e, memo, self._dispatch)
 
     def _dispatch(self, e: ir.Expr) -> tuple[str, int]:
         return getattr(self, "v_" + type(e).__name__)(e)
-
-    def _fill(self, root: ir.Expr, memo: dict) -> None:
-        """memo[node] for every node under root, children first, stopping at definitions."""
-        stack = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if node in memo or isinstance(node, ir.Ref):
-                continue
-            if not done:
-                stack.append((node, True))
-                stack.extend((k, False) for k in reversed(node.kids) if k not in memo)
-                continue
-            memo[node] = self._dispatch(node)
 
     def wrap(self, printed: tuple[str, int], prec: int) -> str:
         text, own = printed
