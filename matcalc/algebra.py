@@ -98,8 +98,9 @@ def neg(a: Expr) -> Expr:
     return mul(const(-1), a)
 
 
-# A product of more factors than this is kept whole inside a bigger one: flattening it into
-# every product built from it would make a chain k deep cost k² (deep input; issue 11).
+# A product (or an entrywise product) of more factors than this is kept whole inside a
+# bigger one: flattening it into every product built from it would make a chain k deep
+# cost k² (deep input; issue 11).
 MAX_FLAT = 64
 
 
@@ -301,7 +302,7 @@ def hadamard(*factors: Expr) -> Expr:
     todo = list(reversed(factors))
     while todo:
         g = todo.pop()
-        if isinstance(g, Hadamard):
+        if isinstance(g, Hadamard) and len(g.factors) <= MAX_FLAT:  # a longer one stays whole (as mul)
             todo.extend(reversed(g.factors))
         elif isinstance(g, Mul) and g.shape != SCALAR and g.factors[0].shape == SCALAR:
             scalars.extend(x for x in g.factors if x.shape == SCALAR)  # (2 a) ∘ b = 2 (a ∘ b)

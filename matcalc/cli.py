@@ -164,8 +164,11 @@ def _read(text: str, number: int | None, read: str, keys: tuple) -> _Line:
         return _Line(text, number)
     try:
         fields = json.loads(text)
-    except ValueError as e:
-        return _Line(text, number, error=MatcalcError(f"not a JSON object: {e.msg}", getattr(e, "colno", None)))
+    except json.JSONDecodeError as e:
+        return _Line(text, number, error=MatcalcError(f"not a JSON object: {e.msg}", e.colno))
+    except (ValueError, RecursionError) as e:  # a 5,000-digit number; arrays nested 50,000 deep
+        why = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
+        return _Line(text, number, error=MatcalcError(f"not a JSON object matcalc reads: {why}", 1))
     if not isinstance(fields, dict) or not isinstance(fields.get("expr"), str):
         return _Line(text, number, error=MatcalcError('a JSON line is an object with "expr", the expression', 1))
     unknown = [k for k in fields if k not in ("expr", *keys)]
@@ -279,7 +282,10 @@ def _json(obj) -> str:
     """One line of JSON, Unicode kept readable; the line separators that are not JSON's
     to escape (U+0085, U+2028, U+2029) escaped too, so that no reader splits the line."""
     text = json.dumps(obj, ensure_ascii=False)
-    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    text = text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    if any("\ud800" <= c <= "\udfff" for c in text):  # a lone surrogate read from JSON input: escaped as JSON does
+        text = "".join(f"\\u{ord(c):04x}" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
 
 
 def _fail(e: MatcalcError, line: _Line, fmt: str) -> None:
@@ -592,6 +598,9 @@ LIMITS = ("MATCALC_MAX_REWRITES", "MATCALC_MAX_POWER_TERMS", "MATCALC_CHECK_MAX_
 def main():
     """The command; a closed output pipe (matcalc ... | head -1) ends it quietly, and so
     does Ctrl-C, with status 130 as for any command a signal stopped."""
+    for stream in (sys.stdout, sys.stderr):  # a character the terminal cannot show is escaped, not fatal
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     for name in LIMITS:  # a bad limit is a usage error here, not a failure where it is read
         try:
             ir.env_limit(name, 1)

@@ -24,6 +24,9 @@ Shape = tuple  # (rows, cols); a scalar is (1, 1), a column vector (n, 1)
 SCALAR: Shape = (1, 1)
 
 
+SHOWN = 100  # characters of a long input shown above an error's caret
+
+
 class MatcalcError(Exception):
     """A problem with the user's input: carries the 1-based column it refers to."""
 
@@ -37,9 +40,15 @@ class MatcalcError(Exception):
         """The message, and the source line with a caret under the column."""
         if self.source is None or self.column is None:
             return f"error: {self.message}"
-        caret = " " * (self.column - 1) + "^"
+        source, column = self.source, self.column
+        if len(source) > SHOWN:  # a long line: the part around the column, marked where cut
+            start = max(0, min(column - 1 - SHOWN // 2, len(source) - SHOWN))
+            cut = source[start:start + SHOWN]
+            source = ("…" if start else "") + cut + ("…" if start + SHOWN < len(source) else "")
+            column = column - start + (1 if start else 0)
+        caret = " " * (column - 1) + "^"
         where = f" at column {self.column}" if f"column {self.column}" not in self.message else ""
-        return f"error: {self.message}{where}\n  {self.source}\n  {caret}"
+        return f"error: {self.message}{where}\n  {source}\n  {caret}"
 
     def _render_traceback_(self) -> list[str]:
         """What IPython and Jupyter show for this error instead of a traceback."""

@@ -453,9 +453,27 @@ class _Reader:
         while self.adjacent_digit(self.i) or self.i < self.end and _is(self.toks[self.i], "char", ".") \
                 and self.adjacent_digit(self.i + 1):
             self.i += 1
+        self.i = self.exponent(self.i)
         self.begin(self.toks[a].col)
         self.put(self.raw(a, self.i), self.toks[a].col)
         return 1
+
+    def exponent(self, j: int) -> int:
+        """Past `e5`, `e-3` or `E+12` written right after a number's digits (1e301 is one
+        number, which the parser then judges, never 1 times a name e301)."""
+        def touching(k: int) -> bool:
+            return k < self.end and self.toks[k].col == self.toks[k - 1].end + 1
+
+        if not (touching(j) and self.toks[j].kind == "char" and self.toks[j].text in ("e", "E")):
+            return j
+        k = j + 1
+        if touching(k) and self.toks[k].kind == "char" and self.toks[k].text in "+-":
+            k += 1
+        if not self.adjacent_digit(k):
+            return j
+        while self.adjacent_digit(k):
+            k += 1
+        return k
 
     def letters(self, t: Tok) -> int:
         """Bare letters are one name each, as LaTeX sets them (`Ax` is A x); digits stay

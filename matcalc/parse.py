@@ -18,6 +18,7 @@ from .lalr import Parser, Token, Tree, UnexpectedCharacters, UnexpectedInput, Un
 ALIASES = {"trace": "tr", "ln": "log", "norm": "norm2"}
 
 MAX_LENGTH = 20_000
+MAX_DIM_DIGITS = 9  # a size is a count of entries: ten digits would not fit any memory
 MAX_DEPTH = 2_500  # syntax levels: a tanh chain 1,000 deep is 2,001
 
 
@@ -381,6 +382,8 @@ def _not_a_property(tok) -> None:
 
 def _dim(tok):
     if tok.type == "INT":
+        if len(tok) > MAX_DIM_DIGITS:
+            raise MatcalcError(f"a dimension has at most {MAX_DIM_DIGITS} digits", tok.column)
         return int(tok)
     _not_a_property(tok)
     return str(tok)
@@ -403,5 +406,7 @@ def _constant(e: Syntax) -> Fraction:
             raise MatcalcError("an exponent must be rational", e.column)
         if abs(k) > MAX_DIGITS or (abs(base.numerator) > 1 and abs(k) * len(str(base.numerator)) > MAX_DIGITS):
             raise MatcalcError(f"the exponent is too large to compute (at most {MAX_DIGITS} digits)", e.column)
+        if base == 0 and k < 0:
+            raise MatcalcError("division by zero in an exponent (0 to a negative power)", e.column)
         return base ** int(k)
     raise MatcalcError("an exponent must be a number or a constant numeric expression", e.column)

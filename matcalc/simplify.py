@@ -745,7 +745,7 @@ def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4, names: dict | No
     ]
     shared: set = set()
     for n in sorted(candidates, key=lambda n: sizes[n]):  # inner names first: M1^-T, not (A + x x')^-T
-        if _saves(n, uses[n], shared):
+        if sizes[n] > MEASURED or _saves(n, uses[n], shared):  # too big to measure: a name saves
             shared.add(n)
     unnamed = {T(n): n for n in twins if T(n) not in shared}
     if unnamed:  # a twin whose partner is not named after all goes back to x' - y'

@@ -30,9 +30,11 @@ def test_a_huge_literal_is_refused(expr, message):
         diff(expr, wrt="x")
 
 
-@pytest.mark.parametrize("size", ["20000", "12345678901234567890"])
-def test_check_refuses_a_size_it_cannot_sample(size):
-    with pytest.raises(MatcalcError, match="MATCALC_CHECK_MAX_SIZE"):
+@pytest.mark.parametrize("size, message", [("20000", "MATCALC_CHECK_MAX_SIZE"),
+                                           ("123456789", "MATCALC_CHECK_MAX_SIZE"),
+                                           ("12345678901234567890", "at most 9 digits")])
+def test_check_refuses_a_size_it_cannot_sample(size, message):
+    with pytest.raises(MatcalcError, match=message):
         check("x' x", wrt="x", declare=[f"x: {size}"])
 
 
@@ -59,7 +61,10 @@ def _cli(*args):
     (["diff", "1e99999999 x' x", "--wrt", "x"], "too large (at most 300 digits"),
     (["diff", "x' x " + "7" * 5000, "--wrt", "x"], "too large (at most 300 digits"),
     (["diff", "1e4300 x' x", "--wrt", "x"], "too large"),
-    (["check", "x' x", "--wrt", "x", "-d", "x: 12345678901234567890"], "MATCALC_CHECK_MAX_SIZE"),
+    (["check", "x' x", "--wrt", "x", "-d", "x: 12345678901234567890"], "a dimension has at most 9 digits"),
+    (["diff", "x' x", "--wrt", "x", "-d", "x: " + "9" * 4400], "a dimension has at most 9 digits"),
+    (["diff", "x^(0^-1)", "--wrt", "x"], "division by zero"),
+    (["check", "x^(10^10)", "--wrt", "x"], None),  # a float past its range decides nothing
     (["check", "x' x", "--wrt", "x", "-d", "x: 20000"], "MATCALC_CHECK_MAX_SIZE"),
     (["check", "tr(X^-1)", "--wrt", "X", "--kind", "hess", "-d", "X: 200 x 200"], "40000 × 40000 array"),
     (["check", "tr(kron(X, X))", "--wrt", "X", "-d", "X: 30 x 30"], "MATCALC_CHECK_MAX_SIZE"),
@@ -96,3 +101,22 @@ def test_a_limit_that_is_not_a_number_is_a_usage_error(name):
     out = subprocess.run([sys.executable, "-m", "matcalc", "check", "x' A x", "--wrt", "x"], capture_output=True,
                          text=True, stdin=subprocess.DEVNULL, env={**os.environ, name: "lots"})
     assert out.returncode == 2 and f"{name} must be a whole number" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("line", ['{"expr": "\\ud800"}', "[" * 100_000 + "]" * 100_000, '{"a":' * 50_000,
+                                  '{"expr": "x\' x", "n": ' + "9" * 100_000 + "}"])
+def test_a_hostile_json_line_is_a_bad_line(line):
+    from typer.testing import CliRunner
+
+    from matcalc.cli import app
+
+    out = CliRunner().invoke(app, ["diff", "-i", "json", "-f", "json"], input=line + "\n")
+    assert out.exit_code == 1 and out.exception is None or isinstance(out.exception, SystemExit), out.output
+    assert '"error"' in out.stdout and "Traceback" not in out.output
+
+
+def test_a_number_in_latex_braces_is_one_number():
+    """x^{1e301} is the number 1e301 (too large), never 1 times a name e301."""
+    with pytest.raises(MatcalcError, match="too large"):
+        diff("x^{1e301}", wrt="x")
+    assert diff("x^{2e3}", wrt="x").derivative == "2000 x^1999"
