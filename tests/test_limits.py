@@ -1,6 +1,8 @@
 """Bounded work: exponents and sizes are used as numbers, never walked; where the work
 would still be unbounded, a clear error names the limit and how to raise it."""
 
+from fractions import Fraction
+
 import pytest
 
 from matcalc import MatcalcError, diff
@@ -120,3 +122,14 @@ def test_a_number_in_latex_braces_is_one_number():
     with pytest.raises(MatcalcError, match="too large"):
         diff("x^{1e301}", wrt="x")
     assert diff("x^{2e3}", wrt="x").derivative == "2000 x^1999"
+
+
+def test_a_wrong_hessian_still_disagrees_and_a_steep_right_one_agrees(monkeypatch):
+    """Hessian differences are trusted only as far as two step sizes agree: exp(det(A²)) s
+    (steep; it had read as DISAGREES) agrees, and a Hessian off by 1 % still disagrees."""
+    from matcalc import algebra, derive
+
+    assert check("exp(det(A A)) s", wrt="A", kind="hess")["verdict"] == "agrees"
+    real = derive.finish
+    monkeypatch.setattr(derive, "finish", lambda e, *a, **k: real(algebra.mul(algebra.const(Fraction(101, 100)), e), *a, **k))
+    assert check("sum(exp(x)) + x' A x", wrt="x", kind="hess")["verdict"] == "disagrees"

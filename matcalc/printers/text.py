@@ -189,7 +189,10 @@ class TextPrinter(Printer):
 
     def v_Norm(self, e):
         left, right = self.sym["norm"]
-        return f"{left}{self.show(e.a)}{right}", ATOM
+        inner = self.show(e.a)
+        if right in inner and not (inner.startswith(left) and inner.endswith(right)):
+            inner = f"({inner})"  # ||2 ||x||^2 x|| would not read back: bars inside bars
+        return f"{left}{inner}{right}", ATOM
 
 
 def _trailing_chain(num, den, chain) -> bool:
