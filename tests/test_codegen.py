@@ -168,3 +168,16 @@ def test_the_cli_writes_one_module_for_all_the_variables(tmp_path):
     path.write_text(result.output)
     done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.count("agrees") == 2, done.stdout + done.stderr
+
+
+def test_a_name_never_calls_a_transpose_by_the_untransposed_name():
+    """diff of A x by x in the denominator layout is the Jacobian transposed: f_and_jacT and
+    jacT_x, so a square A cannot be mistaken for the Jacobian's layout."""
+    from typer.testing import CliRunner
+
+    from matcalc.cli import app
+
+    text = CliRunner().invoke(app, ["diff", "A x", "--wrt", "x", "-f", "python"]).stdout
+    assert "def f_and_jacT(" in text and "jacT_x" in text and "Jacobian transposed" in text
+    text = CliRunner().invoke(app, ["jac", "A x", "--wrt", "x", "-f", "python"]).stdout
+    assert "def f_and_jac(" in text and "jac_x" in text

@@ -43,9 +43,19 @@ def form_of(d) -> str:
     return "J" if d.vec_form or d.command == "jac" or d.layout == "numerator" else "JT"
 
 
+TRANSPOSED = {"JT": "transposed (denominator layout)", "gradT": "transposed (numerator layout)"}
+
+
+def _name(r: Request, names: dict) -> str:
+    """grad, jac, ...; with a T where the layout returns the transpose of that (the
+    denominator layout's ∂y/∂x of a vector y is the Jacobian transposed): a name never
+    says Jacobian of what is its transpose."""
+    return names[r.kind] + ("T" if r.form in TRANSPOSED else "")
+
+
 def function_name(requests: list[Request]) -> str:
-    kinds = {r.kind for r in requests}
-    return "f_and_" + (FUNCTION[kinds.pop()] if len(kinds) == 1 else "derivatives")
+    kinds = {_name(r, FUNCTION) for r in requests}
+    return "f_and_" + (kinds.pop() if len(kinds) == 1 else "derivatives")
 
 
 def module(source: str, names: dict[str, ir.Sym], value: ir.Expr, requests: list[Request],
@@ -76,13 +86,13 @@ def module(source: str, names: dict[str, ir.Sym], value: ir.Expr, requests: list
 
 
 def _what(r: Request) -> str:
-    return {"gradient": "gradient", "jacobian": "Jacobian", "hessian": "Hessian",
-            "derivative": "derivative"}[r.kind] + f" by {r.wrt.name}"
+    what = {"gradient": "gradient", "jacobian": "Jacobian", "hessian": "Hessian", "derivative": "derivative"}[r.kind]
+    return what + (" " + TRANSPOSED[r.form] if r.form in TRANSPOSED else "") + f" by {r.wrt.name}"
 
 
 def _out_names(requests: list[Request], taken: set) -> list[str]:
     outs = []
-    for name in ["value"] + [f"{PREFIX[r.kind]}_{py_name(r.wrt.name)}" for r in requests]:
+    for name in ["value"] + [f"{_name(r, PREFIX)}_{py_name(r.wrt.name)}" for r in requests]:
         while name in taken or name in outs:
             name += "_"
         outs.append(name)
