@@ -251,8 +251,11 @@ def check(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "
             errors.append(error)
     worst = max(errors) if errors else None
     verdict = "inconclusive" if not errors else "agrees" if worst < tol else "disagrees"
-    return {"input": expr, "wrt": result.wrt, "kind": result.kind, "derivative": result.derivative,
-            "max_error": worst, "trials": len(errors), "verdict": verdict, "ok": verdict == "agrees"}
+    report = {"input": expr, "wrt": result.wrt, "kind": result.kind, "derivative": result.derivative,
+              "max_error": worst, "trials": len(errors), "verdict": verdict, "ok": verdict == "agrees"}
+    if result.notes:  # how the input was read, where it gave up a default: a check of what?
+        report["notes"] = result.notes
+    return report
 
 
 def _fits_in_memory(typed, derivative: ir.Expr) -> None:

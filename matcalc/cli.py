@@ -485,6 +485,8 @@ def check_cmd(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.den
         for w in _listed(line.get("wrt", wrt)) or [None]:
             report = check(line.text, wrt=w, kind=kind.value, layout=line.get("layout", layout.value),
                            declare=line.get("declare", declare or ()), trials=trials)
+            if fmt != "json" and report.get("notes"):
+                _notes(report["notes"], line, out)
             if fmt == "json":
                 out.put(_json(report))
             elif exact:

@@ -344,6 +344,8 @@ def _report(result, sizes: dict, outcomes: list) -> dict:
               "max_error": max((o["error"] for o in decided), default=None)}
     if failed:
         report["mismatch"] = {k: failed[k] for k in ("entry", "got", "want")}
+    if result.notes:
+        report["notes"] = result.notes
     return report
 
 

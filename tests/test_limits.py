@@ -133,3 +133,14 @@ def test_a_wrong_hessian_still_disagrees_and_a_steep_right_one_agrees(monkeypatc
     real = derive.finish
     monkeypatch.setattr(derive, "finish", lambda e, *a, **k: real(algebra.mul(algebra.const(Fraction(101, 100)), e), *a, **k))
     assert check("sum(exp(x)) + x' A x", wrt="x", kind="hess")["verdict"] == "disagrees"
+
+
+def test_check_says_how_it_read_the_input():
+    """A check of an input read with notes says so: on standard error, and as JSON "notes"."""
+    from typer.testing import CliRunner
+
+    from matcalc.cli import app
+
+    out = CliRunner().invoke(app, ["check", "x - mu", "--wrt", "x"])
+    assert "note: mu: taken as a vector" in out.stderr
+    assert check("x - mu", wrt="x")["notes"]
