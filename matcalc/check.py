@@ -258,6 +258,21 @@ def check(expr: str, wrt: str | None = None, kind: str = "diff", layout: str = "
     return report
 
 
+def _near_singular(result, typed, values: dict) -> bool:
+    """Whether a matrix the expression or its derivative inverts (or takes the log-determinant
+    of) is singular to working precision at these values, as X' X is for a wide X: its
+    inverse is then noise, and the draw decides nothing."""
+    seen = set()
+    for root in (typed.expr, result.derivation.result):
+        for node in ir.postorder(root):
+            if isinstance(node, (ir.Inverse, ir.LogDet)) and node.a not in seen:
+                seen.add(node.a)
+                M = np.atleast_2d(evaluate(to_numpy(node.a, typed.names), values))
+                if not np.all(np.isfinite(M)) or np.linalg.cond(M) > 1e10:
+                    return True
+    return False
+
+
 def _fits_in_memory(typed, derivative: ir.Expr) -> None:
     """Every array the check would build (the expression's, the derivative's, a Kronecker
     product's) has at most MAX_SIZE² entries, refused before NumPy is asked for more."""
@@ -277,6 +292,8 @@ def _trial(result, typed, values, tol: float = 1e-5) -> float | None:
     """The relative error on one draw, or None where the draw decides nothing: the
     expression or its derivative is not finite there, or a matrix came out singular."""
     try:
+        if _near_singular(result, typed, values):
+            return None
         got = evaluate(result.numpy, values)
         spread: list = []
         want = expected(result, typed, values, spread)

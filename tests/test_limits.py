@@ -144,3 +144,10 @@ def test_check_says_how_it_read_the_input():
     out = CliRunner().invoke(app, ["check", "x - mu", "--wrt", "x"])
     assert "note: mu: taken as a vector" in out.stderr
     assert check("x - mu", wrt="x")["notes"]
+
+
+def test_a_singular_draw_decides_nothing():
+    """X' X of a wide X is singular to working precision: its inverse is noise, so the
+    check is inconclusive there (never DISAGREES), and agrees where X is tall."""
+    assert check("(X' X)^-1 X' y", wrt="y", kind="jac")["verdict"] == "inconclusive"
+    assert check("(X' X)^-1 X' y", wrt="y", kind="jac", declare=["X: 5 x 3"])["verdict"] == "agrees"
