@@ -80,3 +80,12 @@ def test_deep_numpy_code_compiles_and_checks():
         compile(diff(expr, wrt=wrt, kind=command).numpy, "<numpy>", "eval")
     report = check("sum(" + nest(300, "x", "tanh(W {})") + ")", wrt="x", kind="grad", trials=1)
     assert report["ok"], report
+
+
+def test_a_deep_display_stays_one_line_rather_than_fail():
+    """-f latex breaks a long result to fit the page; past 60 nested parentheses no page
+    holds it anyway, and it stays one line (it failed as 'too deeply nested')."""
+    expr = "sum(" + nest(200, "x", "tanh(W {})") + ")"
+    for args in (["-f", "latex"], ["--document"]):
+        out = CliRunner().invoke(app, ["grad", expr, "--wrt", "x", *args])
+        assert out.exit_code == 0 and r"\tanh" in out.stdout, out.output[-300:]

@@ -362,9 +362,22 @@ def _text(items: list) -> str:
     return "".join(i.text() if isinstance(i, _Group) else flat(i) for i in items)
 
 
+MAX_NESTED = 60  # parentheses within parentheses past which a display stays one line
+
+
 @lru_cache(maxsize=2048)
 def _break_lines(marked: str, first: float, rest: float) -> tuple[str, ...]:
+    if _nesting(marked) > MAX_NESTED:  # no page holds it anyway: one line, and no deep recursion
+        return (flat(marked).strip(),)
     return tuple(line.strip() for line in _lay(_parse(marked), first, rest)[0])
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    for m in re.finditer(r"\\(left|right)", text):
+        depth += 1 if m.group(1) == "left" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def break_lines(marked: str, first: float, rest: float) -> list[str]:
