@@ -633,6 +633,10 @@ def type_input(parsed: Parsed, decls: tuple[Decl, ...] = (), source: str = "", s
             raise
         t, _ = choose_typing(parsed, declared, probe, lambda kinds: _attempt(parsed, declared, source, kinds))
         shape = t.show(t.shapes[id(parsed.expr)])
+        if t.is_scalar(t.shapes[id(parsed.expr)]):  # scalar only where the variable is a scalar too
+            raise MatcalcError(f"no reading of the names makes this a scalar with {keep} not a scalar; "
+                               f"declare the shapes you mean (a number and a vector do not add: "
+                               f"1 - v is written ones(n) - v)", 1) from None
         raise MatcalcError(f"a gradient or Hessian needs a scalar expression, and this one is {shape}", 1) from None
     typed = _Builder(t).build()
     used = {node.args[0] for node in syntax_nodes(parsed) if node.kind == "name"}

@@ -53,3 +53,9 @@ def test_pipe_output_is_one_line_that_parses_back():
     from matcalc import analyze
 
     analyze(out.stdout.strip())
+
+
+def test_a_gradient_that_only_a_scalar_variable_allows_says_so():
+    """(1 - y)' log(1 - sigmoid(X w)) is a scalar only if w is one: not "this one is scalar"."""
+    with pytest.raises(MatcalcError, match="no reading of the names makes this a scalar with w not a scalar"):
+        diff("(1 - y)' log(1 - sigmoid(X w))", wrt="w", kind="grad")
