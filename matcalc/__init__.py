@@ -131,7 +131,10 @@ class Result:
         if of not in ("derivative", "expression"):
             raise ValueError(f"of must be 'derivative' or 'expression', not {of!r}")
         d = self.derivation
-        return to_sympy(d.result if of == "derivative" else d.typed.expr)
+        try:
+            return to_sympy(d.result if of == "derivative" else d.typed.expr)
+        except RecursionError:  # SymPy's own expression trees recurse
+            raise MatcalcError("too deeply nested for a SymPy expression", None) from None
 
     def _repr_latex_(self) -> str:
         """Jupyter: the whole equation; with steps, the derivation ending in it."""

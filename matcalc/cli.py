@@ -380,6 +380,10 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
                 _notes(r.notes, line, out)
             if fmt == "python":  # one module for all the --wrt: their shared work is done once
                 results.append(r)
+                if steps or all_steps:  # the module is the output; the trace goes to standard error
+                    from .printers.steps import steps_text
+
+                    out.err(steps_text(r.trace))
             elif fmt == "json":
                 out.put(_json(r.to_json()))
             elif fmt == "latex":
@@ -401,6 +405,9 @@ def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: 
 
             out.put(module_of(results, main=True))
 
+    if fmt == "python" and expr in (None, "-"):  # two modules one after the other are not one module
+        raise typer.BadParameter("--format python writes one module for one expression: give it as EXPR "
+                                 "(for a file of expressions, run matcalc once per line)", param_hint="'--format'")
     if document:
         from .printers.steps import DOCUMENT_START
 

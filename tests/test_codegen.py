@@ -181,3 +181,14 @@ def test_a_name_never_calls_a_transpose_by_the_untransposed_name():
     assert "def f_and_jacT(" in text and "jacT_x" in text and "Jacobian transposed" in text
     text = CliRunner().invoke(app, ["jac", "A x", "--wrt", "x", "-f", "python"]).stdout
     assert "def f_and_jac(" in text and "jac_x" in text
+
+
+def test_python_reads_one_expression_and_its_trace_goes_to_standard_error():
+    from typer.testing import CliRunner
+
+    from matcalc.cli import app
+
+    out = CliRunner().invoke(app, ["grad", "--wrt", "x", "-f", "python"], input="x' A x\nx' x\n")
+    assert out.exit_code == 2 and "one module" in out.output
+    out = CliRunner().invoke(app, ["grad", "x' A x", "--wrt", "x", "-f", "python", "--steps"])
+    assert out.exit_code == 0 and "def f_and_grad(" in out.stdout and "product" in out.stderr

@@ -59,7 +59,7 @@ def test_the_deep_trace_is_linear_and_whole():
     expr = "sum(" + nest(300, "x", "tanh(W {})") + ")"
     steps = diff(expr, wrt="x", kind="grad", steps=True).steps
     assert len(steps) == 2 * 300 + 1
-    assert max(len(json.dumps({k: v for k, v in s.items() if k != "names"})) for s in steps) < 1_000
+    assert max(len(json.dumps({k: v for k, v in s.items() if k not in ("names", "names_numpy")})) for s in steps) < 1_000
     given = [name for s in steps for name in s.get("names", {})]
     assert len(given) == len(set(given)) == 300
 

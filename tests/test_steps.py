@@ -335,3 +335,21 @@ def test_the_latex_trace_has_a_row_per_step_and_jacobian(kind, expr, wrt, declar
     body = "\n".join(lines)
     assert body.count("{") == body.count("}") and body.count(r"\left") == body.count(r"\right")
     assert lhs in body
+
+
+def test_a_long_traces_numpy_runs_row_by_row():
+    """Each row's numpy code uses the names the rows before it gave (names_numpy, and the
+    result of a row that has a name): run in order, the last row is the result."""
+    from matcalc.check import evaluate
+
+    r = diff(f"sum({_chain(10)})", wrt="x", kind="grad", declare=["W: n x n"], steps=True)
+    rng = np.random.default_rng(0)
+    values = {"W": rng.standard_normal((3, 3)) / 2, "x": rng.standard_normal(3)}
+    for s in r.steps:
+        for name, code in s.get("names_numpy", {}).items():
+            values[name] = evaluate(code, values)
+        value = evaluate(s["numpy"], values)
+        if "name" in s:
+            values[s["name"]] = value
+    assert any("names_numpy" in s for s in r.steps)
+    assert np.allclose(value, evaluate(r.numpy, values))

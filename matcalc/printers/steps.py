@@ -13,7 +13,7 @@ from . import latex as tex
 from .common import definitions, unsized_identities
 from .latex import to_latex
 from .texwidth import width
-from .numpy import to_numpy
+from .numpy import py_name, to_numpy
 from .text import to_text, to_text_where
 
 if TYPE_CHECKING:
@@ -447,8 +447,9 @@ def steps_json(trace: Trace) -> list[dict]:
         row = _row(s, t, trace.variables)
         if defs:
             new = _first_uses(s, defs, given)
-            if new:
+            if new:  # what each name stands for, as text and as code in the names before it
                 row["names"] = {t.expr(name): t.expr(defs[name]) for name in new}
+                row["names_numpy"] = {py_name(name.name): to_numpy(defs[name], trace.variables) for name in new}
         if s.name is not None:
             row["name"] = t.expr(s.name)
         rows.append(row)
