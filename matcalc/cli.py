@@ -215,7 +215,7 @@ class _Budget:
     the output (written after the budget) cost nothing."""
 
     def __init__(self):
-        raw = os.environ.get("MATCALC_TIMEOUT", "2")
+        raw = os.environ.get("MATCALC_TIMEOUT", "").strip() or "2"
         try:
             self.seconds = float(raw)
         except ValueError:
