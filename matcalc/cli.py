@@ -6,7 +6,6 @@ command takes only the formats it implements; help shows metavars, never Python 
 """
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 import os
 import sys
@@ -162,6 +161,8 @@ def _read(text: str, number: int | None, read: str, keys: tuple) -> _Line:
     """A line as --input says: an expression, or a JSON object {"expr": ..., ...}."""
     if read == "text":
         return _Line(text, number)
+    import json  # only for JSON input: off the start-up path
+
     try:
         fields = json.loads(text)
     except json.JSONDecodeError as e:
@@ -281,6 +282,8 @@ def _closed_pipe_ends_quietly():
 def _json(obj) -> str:
     """One line of JSON, Unicode kept readable; the line separators that are not JSON's
     to escape (U+0085, U+2028, U+2029) escaped too, so that no reader splits the line."""
+    import json  # only for JSON output: off the start-up path
+
     text = json.dumps(obj, ensure_ascii=False)
     text = text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     if any("\ud800" <= c <= "\udfff" for c in text):  # a lone surrogate read from JSON input: escaped as JSON does

@@ -105,8 +105,8 @@ def _rule(rule) -> list:
 
 
 def render(grammar: str) -> str:
-    data = tables(grammar)
-    dump = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
+    data = json.loads(json.dumps(tables(grammar)))  # plain str, list, dict: Lark's Tokens are str subclasses
+    dump = repr  # a Python literal: the bytecode holds the tables, nothing to decode at start-up
     members = []
     for key, value in data.items():
         if key in ("lexers", "rules", "states"):  # one item a line, so a diff shows what moved
@@ -114,14 +114,14 @@ def render(grammar: str) -> str:
             members.append(f"    {dump(key)}: [\n{items}\n    ]")
         else:
             members.append(f"    {dump(key)}: {dump(value)}")
-    body = ",\n".join(members).replace("\'\'\'", "\\u0027\\u0027\\u0027")
+    body = ",\n".join(members)
     return (
         '"""LALR tables for grammar/matcalc.lark: GENERATED, do not edit.\n\n'
         f"Regenerate after editing the grammar:  {COMMAND}\n"
         "(tools/gen_parser.py runs Lark at build time; matcalc/lalr.py reads these tables.)\n"
         '"""\n'
-        "import json\n\n"
-        "TABLES = json.loads(r'''{\n" + body + "\n}''')\n"
+        "\n"
+        "TABLES = {\n" + body + "\n}\n"
     )
 
 
