@@ -50,8 +50,7 @@ class Example(NamedTuple):
     result: str
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """An identity and the function that applies it; the example shows it at work."""
 
     identity: str
@@ -59,15 +58,13 @@ class Rule:
     example: Example | None = None
 
 
-@dataclass(frozen=True)
-class Refused:
+class Refused(NamedTuple):
     """Why a node has no such rule; an engine that needs the rule raises this reason."""
 
     reason: str
 
 
-@dataclass(frozen=True)
-class NodeRules:
+class NodeRules(NamedTuple):
     """Everything the engines know about one node type.
 
     d:   (U, [dA, or None for a kid without dX]) -> dU, shown on `jac`;
@@ -81,8 +78,7 @@ class NodeRules:
     bookkeeping: bool = False  # a step a reader may skip: a definition passing a derivative on
 
 
-@dataclass(frozen=True)
-class Fused:
+class Fused(NamedTuple):
     """Two nodes differentiated as one rule, as a person would: ‖a‖², log∘softmax.
 
     kind "reverse": fn(U, a, G) -> ∂f/∂a; kind "differential": fn(U, a, da) -> dU."""

@@ -9,7 +9,7 @@ names: arity, shape rule, IR constructor. Imports ir, algebra, parse and reading
 from __future__ import annotations
 
 from functools import partial
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 from dataclasses import dataclass, field
 
 from . import algebra, ir
@@ -351,8 +351,7 @@ def _commutation(t, e, sizes):
     return (s, s)
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(NamedTuple):
     """A function name of the language: what it is, how many arguments it takes, its
     shape rule and its IR constructor. Matrix-function names cannot be declared."""
 

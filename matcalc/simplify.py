@@ -13,9 +13,8 @@ from __future__ import annotations
 import functools
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from . import algebra, ir
 from .algebra import T, hadamard, kron, mul, power, sum_, trace, vec
@@ -25,8 +24,7 @@ from .ir import SCALAR
 MAX_REWRITES = ir.env_limit("MATCALC_MAX_REWRITES", 10_000)
 
 
-@dataclass(frozen=True)
-class Rewrite:
+class Rewrite(NamedTuple):
     """A named identity; `fn` gives the rewritten node, or None where it does not apply."""
 
     name: str
@@ -34,8 +32,7 @@ class Rewrite:
     fn: Callable
 
 
-@dataclass(frozen=True)
-class Applied:
+class Applied(NamedTuple):
     rule: Rewrite
     before: ir.Expr
     after: ir.Expr
