@@ -244,9 +244,8 @@ class _Budget:
             signal.signal(signal.SIGPROF, self.previous)
 
     def _expired(self, signum, frame):
-        if self.armed:
-            self.armed = False
-            raise _OutOfTime
+        if self.armed:  # again every 50 ms until run() ends: a raise Python swallows (in a
+            raise _OutOfTime  # weakref callback, say) must not cost the limit
 
     @contextmanager
     def run(self):
@@ -256,7 +255,7 @@ class _Budget:
         import signal
 
         self.armed = True
-        signal.setitimer(signal.ITIMER_PROF, self.seconds)
+        signal.setitimer(signal.ITIMER_PROF, self.seconds, 0.05)
         try:
             yield
         finally:
