@@ -588,3 +588,12 @@ def env_limit(name: str, default: int) -> int:
     if value < 1:
         raise MatcalcError(f"{name} must be a whole number of at least 1, not {raw!r}")
     return value
+
+
+def fresh_name(prefix: str, taken: set[str]) -> str:
+    """prefix1, prefix2, ...: the first not in `taken`, which it joins."""
+    k = 1
+    while f"{prefix}{k}" in taken:
+        k += 1
+    taken.add(f"{prefix}{k}")
+    return f"{prefix}{k}"

@@ -315,18 +315,7 @@ IDENTITIES = CHAIN_RULES + [r for rules in NODE_RULES.values() for r in rules]
 def rewrite(e: ir.Expr, fn) -> ir.Expr:
     """Rebuild bottom-up: fn(old, new) gets each node as it was and with rewritten kids."""
     memo: dict[ir.Expr, ir.Expr] = {}
-    stack = [(e, False)]
-    while stack:
-        node, done = stack.pop()
-        if node in memo:
-            continue
-        if done:
-            kids = tuple(memo[k] for k in node.kids)
-            memo[node] = fn(node, algebra.rebuild(node, kids))
-            continue
-        stack.append((node, True))
-        stack.extend((k, False) for k in node.kids if k not in memo)
-    return memo[e]
+    return ir.fold(e, memo, lambda node: fn(node, algebra.rebuild(node, tuple(memo[k] for k in node.kids))))
 
 
 class _Simplifier:
@@ -696,17 +685,8 @@ def fold_definitions(e: ir.Expr, defs: dict[str, ir.Ref]) -> ir.Expr:
 
 
 def _size(e: ir.Expr, memo: dict, cap: int = 10_000) -> int:
-    stack = [(e, False)]
-    while stack:
-        node, done = stack.pop()
-        if node in memo:
-            continue
-        if done:
-            memo[node] = min(cap, 1 + sum(memo[k] for k in node.kids if not isinstance(node, ir.Ref)))
-            continue
-        stack.append((node, True))
-        stack.extend((k, False) for k in node.kids)
-    return memo[e]
+    """Printed nodes, up to cap; a definition counts as its name."""
+    return ir.fold(e, memo, lambda n: min(cap, 1 + (0 if isinstance(n, ir.Ref) else sum(memo[k] for k in n.kids))))
 
 
 def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4, names: dict | None = None) -> ir.Expr:
@@ -780,9 +760,4 @@ def _transposed_twins(e: ir.Expr, min_size: int) -> set:
 
 
 def _fresh_name(node, taken: set[str]) -> str:
-    prefix = "s" if node.shape == SCALAR else ("v" if node.shape[1] == 1 else "M")
-    k = 1
-    while f"{prefix}{k}" in taken:
-        k += 1
-    taken.add(f"{prefix}{k}")
-    return f"{prefix}{k}"
+    return ir.fresh_name("s" if node.shape == SCALAR else ("v" if node.shape[1] == 1 else "M"), taken)

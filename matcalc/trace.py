@@ -178,16 +178,8 @@ def _big_subexpressions(roots: list[ir.Expr], keep: set, taken: set[str],
             if node in preset and node not in keep:
                 named[node] = ir.Sym(preset[node], node.shape)
             elif size[node] >= NAME_AT and node not in keep:
-                named[node] = ir.Sym(_fresh("U" if node.shape[1] != 1 else "u", taken), node.shape)
+                named[node] = ir.Sym(ir.fresh_name("U" if node.shape[1] != 1 else "u", taken), node.shape)
     return named
-
-
-def _fresh(prefix: str, taken: set[str]) -> str:
-    k = 1
-    while f"{prefix}{k}" in taken:
-        k += 1
-    taken.add(f"{prefix}{k}")
-    return f"{prefix}{k}"
 
 
 class _Builder:
@@ -250,7 +242,7 @@ class _Builder:
         result = self.finish(after)
         name = None
         if reverse and self.short:
-            name = ir.Sym(_fresh("G" if result.shape[1] != 1 else "g", self.taken), result.shape)
+            name = ir.Sym(ir.fresh_name("G" if result.shape[1] != 1 else "g", self.taken), result.shape)
             self.gradient_names[len(self.steps) + 1] = name
         step = TraceStep(
             tuple(dict.fromkeys(s.rule for s in entry.steps)),
