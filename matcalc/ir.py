@@ -183,7 +183,9 @@ def _payload(v):
 class Expr:
     """Base of all nodes: positional fields only, each hashable; `kids` are the children.
 
-    `Sym("x", ("n", 1))` returns the live node equal to it if there is one."""
+    `Sym("x", ("n", 1))` returns the live node equal to it if there is one. A node is
+    built whole in __new__ (fields, kids, shape, height, key stored once), since every
+    rule and rewrite builds them by the thousand."""
 
     kids: tuple = ()
     shape: Shape
@@ -192,30 +194,39 @@ class Expr:
 
     _fields: tuple = ()  # the node's own fields, in order: set by @_node
     _defaults: tuple = ()
+    _kid_fields: tuple = ()  # (index, is a tuple of children) for each field that holds children
+    _payload_fields: tuple = ()  # the indices of the fields that are not children
 
     def __new__(cls, *args):
-        args = args + cls._defaults[len(args) - len(cls._fields):] if len(args) < len(cls._fields) else args
-        node = _TABLE.get((cls, args))
-        if node is None:
-            node = object.__new__(cls)
-            _TABLE[(cls, args)] = node
-        return node
-
-    def __init__(self, *args):
-        if "key" in self.__dict__:  # the live node equal to this one: already built
-            return
-        fields, given = self._fields, len(args)
-        if given > len(fields):
-            raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, not {given}")
-        values = args + self._defaults[given - len(fields):] if given < len(fields) else args
-        if len(values) != len(fields):
-            raise TypeError(f"{type(self).__name__} needs {', '.join(fields[len(values):])}")
-        d = self.__dict__
-        for name, value in zip(fields, values):
+        n = len(cls._fields)
+        if len(args) != n:
+            if len(args) > n:
+                raise TypeError(f"{cls.__name__} takes {n} fields, not {len(args)}")
+            args = args + cls._defaults[len(args) - n:]
+            if len(args) != n:
+                raise TypeError(f"{cls.__name__} needs {', '.join(cls._fields[len(args):])}")
+        ref = _LIVE.get((cls, args))
+        node = ref() if ref is not None else None
+        if node is not None:
+            return node
+        node = object.__new__(cls)
+        d = node.__dict__
+        for name, value in zip(cls._fields, args):
             d[name] = value
-        d["shape"] = self._shape()
-        d["height"] = 1 + max((k.height for k in self.kids), default=0)
-        d["key"] = (self._rank, self._payload(), tuple(k.key if k.height < KEY_DEPTH else _cut(k) for k in self.kids))
+        kids = ()
+        for i, many in cls._kid_fields:
+            kids = kids + args[i] if many else kids + (args[i],)
+        d["kids"] = kids
+        d["shape"] = node._shape()
+        height = 1
+        for k in kids:
+            if k.height >= height:
+                height = k.height + 1
+        d["height"] = height
+        d["key"] = (cls._rank, tuple(_payload(args[i]) for i in cls._payload_fields),
+                    tuple(k.key if k.height < KEY_DEPTH else _cut(k) for k in kids))
+        _TABLE[(cls, args)] = node
+        return node
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -223,8 +234,7 @@ class Expr:
     __delattr__ = __setattr__
 
     def _payload(self) -> tuple:
-        return tuple(_payload(getattr(self, f)) for f in self._fields
-                     if not isinstance(getattr(self, f), (Expr, tuple)) or f == "dims")
+        return self.key[1]
 
     def _shape(self) -> Shape:
         raise NotImplementedError
@@ -234,20 +244,28 @@ class Expr:
         return f"{type(self).__name__}({args})"
 
 
+_LIVE = _TABLE.data  # the table's own dict of weak references: read without a method call
+
+
 _NO_DEFAULT = object()
 
 
 def _node(cls):
     """A node type: its own annotations are its fields, positional, immutable (a frozen
     dataclass without the cost of generating one at import; its rank in the structural
-    order is set below)."""
-    fields = tuple(cls.__dict__.get("__annotations__", {}))
+    order is set below). A field annotated Expr holds a child, one annotated tuple a
+    sequence of them; any other is payload, part of the key."""
+    annotations = cls.__dict__.get("__annotations__", {})
+    fields = tuple(annotations)
     defaults = [cls.__dict__.get(f, _NO_DEFAULT) for f in fields]
     for f in fields:  # a default is a class attribute no more: the instance holds the field
         if f in cls.__dict__:
             delattr(cls, f)
     first = next((i for i, d in enumerate(defaults) if d is not _NO_DEFAULT), len(fields))
     cls._fields, cls._defaults, cls.__match_args__ = fields, tuple(defaults[first:]), fields
+    cls._kid_fields = tuple((i, annotations[f] == "tuple") for i, f in enumerate(fields)
+                            if annotations[f] in ("Expr", "tuple"))
+    cls._payload_fields = tuple(i for i, f in enumerate(fields) if annotations[f] not in ("Expr", "tuple"))
     return cls
 
 
@@ -314,10 +332,6 @@ LEAVES = (Sym, Const, Identity, Ones, Zero, Commutation)
 class Add(Expr):
     terms: tuple
 
-    @property
-    def kids(self):
-        return self.terms
-
     def _shape(self):
         return self.terms[0].shape
 
@@ -327,10 +341,6 @@ class Mul(Expr):
     """A product: an optional Const, scalar factors, then a chain of matrix factors."""
 
     factors: tuple
-
-    @property
-    def kids(self):
-        return self.factors
 
     def _shape(self):
         chain = [f for f in self.factors if f.shape != SCALAR]
@@ -343,20 +353,12 @@ class Mul(Expr):
 class Hadamard(Expr):
     factors: tuple
 
-    @property
-    def kids(self):
-        return self.factors
-
     def _shape(self):
         return self.factors[0].shape
 
 
 class _Binary(Expr):
     """Two children, `a` and `b`."""
-
-    @property
-    def kids(self):
-        return (self.a, self.b)
 
 
 @_node
@@ -371,10 +373,6 @@ class Kron(_Binary):
 
 class _Unary(Expr):
     """One child, `a`; the shape of the child unless the node says otherwise."""
-
-    @property
-    def kids(self):
-        return (self.a,)
 
     def _shape(self):
         return self.a.shape
