@@ -11,14 +11,14 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .ir import (
-    LEAVES, ONE, SCALAR, Add, Commutation, Const, Det, Dim, Shape, DiagMat, DiagVec, Expr, Func, HadPow, Hadamard,
+    LEAVES, ONE, Q1, SCALAR, Add, Commutation, Const, Det, Dim, Shape, DiagMat, DiagVec, Expr, Func, HadPow, Hadamard,
     Identity, Inverse, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Ones, Pow, Ref, ShapeError, Softmax,
     Sum, Sym, SymPow, Trace, Transpose, Vec, Zero, dim_mul, scalars_and_chain, show_shape, size, split_coeff,
 )
 
 
 def const(v) -> Const:
-    return Const(Fraction(v))
+    return Const(v if type(v) is Fraction else Fraction(v))
 
 
 def zero(shape: Shape) -> Expr:
@@ -59,7 +59,7 @@ def add(*terms: Expr) -> Expr:
                 as_is.pop(rest, None)
             else:
                 as_is[rest] = t
-            coeffs[rest] = coeffs.get(rest, Fraction(0)) + c
+            coeffs[rest] = coeffs[rest] + c if rest in coeffs else c
     out = [as_is.get(rest) or mul(const(c), rest) for rest, c in coeffs.items() if c != 0]
     out = _positive_first(_transposes_last(out))
     if not out:
@@ -106,7 +106,8 @@ MAX_FLAT = 64
 
 def _mul_parts(x: Expr, coeff: list, scalars: list, chain: list, eyes: list):
     if isinstance(x, Const):
-        coeff[0] *= x.value
+        if x.value != 1:
+            coeff[0] *= x.value
     elif isinstance(x, Mul) and len(x.factors) > MAX_FLAT:
         (scalars if x.shape == SCALAR else chain).append(x)
     elif isinstance(x, Mul):
@@ -130,7 +131,7 @@ def _mul_parts(x: Expr, coeff: list, scalars: list, chain: list, eyes: list):
 
 def mul(*factors: Expr) -> Expr:
     """A product: constants multiplied, scalars collected in front, identities dropped."""
-    coeff, scalars, chain, eyes = [Fraction(1)], [], [], []
+    coeff, scalars, chain, eyes = [Q1], [], [], []
     for f in factors:
         _mul_parts(f, coeff, scalars, chain, eyes)
     for left, right in zip(chain, chain[1:]):
@@ -182,7 +183,7 @@ def _lift_scalars(chain: list[Expr], scalars: list[Expr]) -> list[Expr]:
 
 
 def _base_exp(e: Expr) -> tuple[Expr, Fraction]:
-    return (e.a, e.k) if isinstance(e, Pow) else (e, Fraction(1))
+    return (e.a, e.k) if isinstance(e, Pow) else (e, Q1)
 
 
 def _merge_powers(scalars: list[Expr]) -> list[Expr]:
@@ -190,7 +191,7 @@ def _merge_powers(scalars: list[Expr]) -> list[Expr]:
     exps: dict[Expr, Fraction] = {}
     for s in scalars:
         b, k = _base_exp(s)
-        exps[b] = exps.get(b, Fraction(0)) + k
+        exps[b] = exps[b] + k if b in exps else k
     out = [power(b, k) for b, k in exps.items() if k != 0]
     return sorted(out, key=lambda s: _base_exp(s)[0].key)
 
@@ -250,7 +251,7 @@ def inv(a: Expr) -> Expr:
 
 def power(a: Expr, k) -> Expr:
     """a^k: a rational power of a scalar, an integer power of a square matrix."""
-    k = Fraction(k)
+    k = k if type(k) is Fraction else Fraction(k)
     if a.shape != SCALAR:
         if a.shape[0] != a.shape[1]:
             raise ShapeError(f"cannot raise the non-square {show_shape(a.shape)} to a power")
@@ -320,8 +321,8 @@ def hadamard(*factors: Expr) -> Expr:
         return zero(shape)
     exps: dict[Expr, Fraction] = {}
     for m in mats:
-        b, k = (m.a, m.k) if isinstance(m, HadPow) else (m, Fraction(1))
-        exps[b] = exps.get(b, Fraction(0)) + k
+        b, k = (m.a, m.k) if isinstance(m, HadPow) else (m, Q1)
+        exps[b] = exps[b] + k if b in exps else k
     mats = [hadpow(b, k) for b, k in exps.items() if k != 0]
     mats = [m for m in mats if not isinstance(m, Ones)]
     if not mats:
@@ -331,7 +332,7 @@ def hadamard(*factors: Expr) -> Expr:
 
 
 def hadpow(a: Expr, k) -> Expr:
-    k = Fraction(k)
+    k = k if type(k) is Fraction else Fraction(k)
     if a.shape == SCALAR:
         return power(a, k)
     if isinstance(a, Zero) and k < 0:

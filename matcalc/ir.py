@@ -191,6 +191,8 @@ class Expr:
     shape: Shape
     key: tuple
     height: int
+    holds: int  # HOLDS_IDENTITY | HOLDS_REF: what the node has at or under it, for printers to skip work
+    _holds: int = 0
 
     _fields: tuple = ()  # the node's own fields, in order: set by @_node
     _defaults: tuple = ()
@@ -218,11 +220,12 @@ class Expr:
             kids = kids + args[i] if many else kids + (args[i],)
         d["kids"] = kids
         d["shape"] = node._shape()
-        height = 1
+        height, holds = 1, cls._holds
         for k in kids:
             if k.height >= height:
                 height = k.height + 1
-        d["height"] = height
+            holds |= k.holds
+        d["height"], d["holds"] = height, holds
         d["key"] = (cls._rank, tuple(_payload(args[i]) for i in cls._payload_fields),
                     tuple(k.key if k.height < KEY_DEPTH else _cut(k) for k in kids))
         _TABLE[(cls, args)] = node
@@ -517,7 +520,11 @@ for _rank, _cls in enumerate((
 )):
     _cls._rank = _rank
 
+HOLDS_IDENTITY, HOLDS_REF = 1, 2
+Identity._holds, Ref._holds = HOLDS_IDENTITY, HOLDS_REF
+
 ONE = Const(Fraction(1))
+Q0, Q1 = Fraction(0), Fraction(1)  # made once: a Fraction costs a microsecond to build
 
 
 def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
@@ -527,7 +534,7 @@ def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
     if isinstance(e, Mul) and isinstance(e.factors[0], Const):
         rest = e.factors[1:]
         return e.factors[0].value, rest[0] if len(rest) == 1 else Mul(rest)
-    return Fraction(1), e
+    return Q1, e
 
 
 def body(e: Expr) -> Expr:
@@ -537,11 +544,16 @@ def body(e: Expr) -> Expr:
     return e
 
 
-def scalars_and_chain(e: Expr) -> tuple[list, list]:
+def scalars_and_chain(e: Expr) -> tuple[tuple, tuple]:
     """e as a product: its scalar factors and its chain of matrix factors, in order (a
-    node that is not a product is its own one factor)."""
-    fs = e.factors if isinstance(e, Mul) else (e,)
-    return [f for f in fs if f.shape == SCALAR], [f for f in fs if f.shape != SCALAR]
+    node that is not a product is its own one factor). Kept on the node: rules and
+    factoring ask for it again and again."""
+    parts = e.__dict__.get("_parts")
+    if parts is None:
+        fs = e.factors if isinstance(e, Mul) else (e,)
+        parts = (tuple(f for f in fs if f.shape == SCALAR), tuple(f for f in fs if f.shape != SCALAR))
+        e.__dict__["_parts"] = parts
+    return parts
 
 
 def postorder(root: Expr):

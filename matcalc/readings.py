@@ -22,11 +22,20 @@ UPPER_GREEK = set(ir.GREEK_UPPER)
 
 def default_kind(name: str) -> str:
     """SPEC §2: x, x_i, w2 are vectors; A, W1, Sigma, Σ matrices; anything else a scalar."""
-    if re.fullmatch(r"[a-z](\d+|_\w*)?", name):
-        return "vector"
-    if re.fullmatch(r"[A-Z](\d+|_\w*)?|[Α-Ω][0-9_]*", name) or re.sub(r"(\d+|_\w*)$", "", name) in UPPER_GREEK:
-        return "matrix"
-    return "scalar"
+    kind = _KINDS.get(name)
+    if kind is None:
+        if re.fullmatch(r"[a-z](\d+|_\w*)?", name):
+            kind = "vector"
+        elif re.fullmatch(r"[A-Z](\d+|_\w*)?|[Α-Ω][0-9_]*", name) or re.sub(r"(\d+|_\w*)$", "", name) in UPPER_GREEK:
+            kind = "matrix"
+        else:
+            kind = "scalar"
+        if len(_KINDS) < 4096:  # typing asks for each name's kind many times; a batch meets few names
+            _KINDS[name] = kind
+    return kind
+
+
+_KINDS: dict[str, str] = {}
 
 
 def syntax_nodes(parsed: Parsed) -> list:
@@ -51,18 +60,6 @@ def _remember_walk(parsed: Parsed, nodes: list) -> None:
     _LAST_WALK = (parsed, nodes)  # one tuple, swapped whole: a reader sees a pair that belongs together
 
 
-def _longest_first(functions) -> list:
-    """The function names, longest first, sorted once per table rather than per name."""
-    global _LAST_SORT
-    last = _LAST_SORT
-    if last[0] is not functions:
-        last = _LAST_SORT = (functions, sorted(functions, key=len, reverse=True))
-    return last[1]
-
-
-_LAST_SORT: tuple = (None, [])
-
-
 def surprises(parsed: Parsed, typed, used: set[str], functions) -> list[str]:
     """Readings that may not be what was meant, said out loud: `XW` next to X and W is one
     name, not a product; a Greek scalar multiplying a matrix may have been meant as one."""
@@ -71,8 +68,8 @@ def surprises(parsed: Parsed, typed, used: set[str], functions) -> list[str]:
         parts = _split_into(name, used - {name}) or _letters(name, used - {name})
         if parts:
             notes.append(f"{name}: one name; for a product write {' '.join(parts)} with spaces")
-        fn = next((f for f in _longest_first(functions)
-                   if name.startswith(f) and len(name) > len(f) and name[len(f)] not in "0123456789"), None)
+        fn = next((name[:i] for i in range(len(name) - 1, 0, -1)  # the longest function name it opens with
+                   if name[:i] in functions and name[i] not in "0123456789"), None)
         if fn and (name[len(fn)] == "_" or len(name) - len(fn) == 1 or name[len(fn):] in used):
             notes.append(f"{name}: one name, not a call of {fn}; write {fn}({name[len(fn):].lstrip('_')}) for that")
     shapes = {id(node): e.shape for node, e in typed.subexpressions}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from contextvars import ContextVar
 from fractions import Fraction
 from typing import Callable, NamedTuple
@@ -377,12 +378,29 @@ def identities(e: ir.Expr, log: list | None = None) -> ir.Expr:
 
 def simplify(e: ir.Expr, log: list | None = None) -> ir.Expr:
     """The named identities and factoring: what a result is printed from. Factoring
-    weighs a form by its printed length, knowing which scalars the result shares."""
-    token = _SHARED.set(_shared_scalars(e))
-    try:
-        return _Simplifier(True, log)(e)
-    finally:
-        _SHARED.reset(token)
+    weighs a form by its printed length, knowing which scalars the result shares; where
+    the result shares others than its input did, it is simplified again with those, so
+    that what comes out is a fixpoint (and simplifying it again costs nothing)."""
+    if e in _SETTLED:
+        return e
+    for _ in range(MAX_PASSES):
+        shared = _shared_scalars(e)
+        token = _SHARED.set(shared)
+        try:
+            out = _Simplifier(True, log)(e)
+        finally:
+            _SHARED.reset(token)
+        # Each rule reads only its node and _SHARED: with the same shared scalars, every
+        # node of `out` has already been tried and left as it is.
+        if out is e or _shared_scalars(out) == shared:
+            break
+        e = out
+    _SETTLED.add(out)
+    return out
+
+
+MAX_PASSES = 4
+_SETTLED: "weakref.WeakSet[ir.Expr]" = weakref.WeakSet()  # what simplify has returned
 
 
 # -- factoring sums --------------------------------------------------------------------------

@@ -65,8 +65,8 @@ def coefficient(e: ir.Expr) -> tuple[Fraction, tuple]:
     if isinstance(e, ir.Mul):
         if isinstance(e.factors[0], ir.Const):
             return e.factors[0].value, e.factors[1:]
-        return Fraction(1), e.factors
-    return Fraction(1), (e,)
+        return ir.Q1, e.factors
+    return ir.Q1, (e,)
 
 
 def signed_terms(e: ir.Add):
@@ -98,6 +98,8 @@ def split_product(c: Fraction, factors) -> tuple[Fraction, list, list, list]:
 
 def definitions(e: ir.Expr) -> list[ir.Ref]:
     """The definitions an expression uses, each after the ones its body uses."""
+    if not e.holds & ir.HOLDS_REF:
+        return []
     return [node for node in ir.postorder(e) if isinstance(node, ir.Ref)]
 
 
@@ -107,6 +109,7 @@ def unsized_identities(*roots: ir.Expr) -> set:
     or a neighbour in a matrix chain with a size of its own sizes I; the argument of kron,
     vec, tr and the other functions that change the shape does not. Definitions' bodies
     are roots of their own, as a `where` clause prints them."""
+    roots = [r for r in roots if r.holds & ir.HOLDS_IDENTITY]
     for r in roots:
         _judge(r)
     unsized, seen = set(), set()
