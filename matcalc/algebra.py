@@ -131,6 +131,9 @@ def _mul_parts(x: Expr, coeff: list, scalars: list, chain: list, eyes: list):
 
 def mul(*factors: Expr) -> Expr:
     """A product: constants multiplied, scalars collected in front, identities dropped."""
+    plain = _plain_product(factors)
+    if plain is not None:
+        return plain[0] if len(plain) == 1 else Mul(plain)
     coeff, scalars, chain, eyes = [Q1], [], [], []
     for f in factors:
         _mul_parts(f, coeff, scalars, chain, eyes)
@@ -163,6 +166,45 @@ def mul(*factors: Expr) -> Expr:
     if len(out) == 1:
         return out[0]
     return Mul(tuple(out))
+
+
+def _plain_product(factors) -> tuple | None:
+    """The factors in canonical order where there is nothing more to canonical form: a
+    nonzero constant first or none, then matrices (no scalar, identity or zero among
+    them, shapes that fit, no 1×1 stretch inside), as most products the typer and the
+    rules build are. None for any other, which the general path takes."""
+    c = None
+    if factors and type(factors[0]) is Const:
+        c, factors = factors[0], factors[1:]
+        if c.value == 0 or not factors:
+            return None
+    elif len(factors) < 2:
+        return None
+    out: list = []
+    for f in factors:
+        if type(f) is Mul:
+            if f.shape == SCALAR or len(f.factors) > MAX_FLAT:
+                return None
+            for g in f.factors:
+                if g.shape == SCALAR or type(g) in _NOT_PLAIN:
+                    return None
+            out.extend(f.factors)
+        elif f.shape == SCALAR or type(f) in _NOT_PLAIN:
+            return None
+        else:
+            out.append(f)
+    rows_one = None
+    for i, f in enumerate(out):
+        if i and out[i - 1].shape[1] != f.shape[0]:
+            return None  # the general path says which shapes do not fit
+        if rows_one is None and f.shape[0] == 1:
+            rows_one = i
+        if rows_one is not None and f.shape[1] == 1 and (rows_one, i) != (0, len(out) - 1):
+            return None  # x' A x inside a longer chain: a scalar the general path lifts out
+    return tuple(out) if c is None or c.value == 1 else (c, *out)
+
+
+_NOT_PLAIN = (Mul, Identity, Zero)
 
 
 def _lift_scalars(chain: list[Expr], scalars: list[Expr]) -> list[Expr]:

@@ -85,7 +85,11 @@ class _Scanner:
 
 
 class Parser:
-    """parse(text, start) -> Tree; `postlex` rewrites the token stream as Lark's does."""
+    """parse(text, start) -> Tree; `postlex` rewrites the token stream as Lark's does.
+
+    With `build`, a rule's result is build(rule name, kept children) instead of a Tree,
+    made as the rule is reduced (rules named _x are inlined as Lark inlines them), so
+    that no second walk turns the tree into something else."""
 
     def __init__(self, tables: dict, postlex=None):
         self.states = [s["actions"] for s in tables["states"]]
@@ -93,6 +97,9 @@ class Parser:
         self.lexer_of = [lexers[s["lexer"]] for s in tables["states"]]
         self.root_lexer = _Scanner(tables["root_lexer"])
         self.rules = tables["rules"]
+        # a rule that passes its one child up unchanged (?expr: term): only the state moves
+        self.unit = [size == 1 and expand1 and [tuple(k) for k in keep] == [(0, False)]
+                     for _origin, size, _name, expand1, keep in self.rules]
         self.start, self.end = tables["start"], tables["end"]
         self.ignore = frozenset(tables["ignore"])
         self.terminals = tables["terminals"]
@@ -101,7 +108,7 @@ class Parser:
     def terminal_pattern(self, name: str) -> str:
         return self.terminals[name]
 
-    def parse(self, text: str, start: str):
+    def parse(self, text: str, start: str, build=None):
         stack = [self.start[start]]
         values: list = []
         tokens = self._lex(text, stack)
@@ -109,9 +116,9 @@ class Parser:
             tokens = self.postlex.process(tokens)
         token = None
         for token in tokens:
-            self._feed(token, stack, values)
+            self._feed(token, stack, values, build)
         end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
-        return self._feed(end, stack, values, self.end[start])
+        return self._feed(end, stack, values, build, self.end[start])
 
     def _lex(self, text: str, stack: list):
         """Tokens, each read with the lexer of the parser state at the time (contextual)."""
@@ -131,25 +138,29 @@ class Parser:
             if type_ not in self.ignore:
                 yield token
 
-    def _feed(self, token: Token, stack: list, values: list, end_state: int | None = None):
+    def _feed(self, token: Token, stack: list, values: list, build=None, end_state: int | None = None):
+        states, rules, unit, type_ = self.states, self.rules, self.unit, token.type
         while True:
-            action = self.states[stack[-1]].get(token.type)
+            action = states[stack[-1]].get(type_)
             if action is None:
                 raise UnexpectedToken(token)
             if action >= 0:  # shift
                 stack.append(action)
                 values.append(token)
                 return None
-            origin, size, name, expand1, keep = self.rules[-1 - action]
-            children = values[len(values) - size:] if size else []
-            del stack[len(stack) - size:], values[len(values) - size:]
-            values.append(self._build(children, name, expand1, keep))
-            stack.append(self.states[stack[-1]][origin])
+            if unit[-1 - action]:
+                stack[-1] = states[stack[-2]][rules[-1 - action][0]]
+            else:
+                origin, size, name, expand1, keep = rules[-1 - action]
+                children = values[len(values) - size:] if size else []
+                del stack[len(stack) - size:], values[len(values) - size:]
+                values.append(self._build(children, name, expand1, keep, build))
+                stack.append(states[stack[-1]][origin])
             if end_state is not None and stack[-1] == end_state:
                 return values[-1]
 
     @staticmethod
-    def _build(children: list, name: str, expand1: bool, keep: list):
+    def _build(children: list, name: str, expand1: bool, keep: list, build=None):
         kept = []
         for i, inline in keep:
             if inline:
@@ -158,7 +169,9 @@ class Parser:
                 kept.append(children[i])
         if expand1 and len(kept) == 1:
             return kept[0]
-        return Tree(name, kept, Meta(_first_position(children)))
+        if build is None or name.startswith("_"):
+            return Tree(name, kept, Meta(_first_position(children)))
+        return build(name, kept)
 
 
 def _first_position(children: list):

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from ._parse_table import TABLES
 from .ir import MatcalcError
-from .lalr import Parser, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from .lalr import Parser, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 # Other spellings of functions, accepted on input and never printed (SPEC §1).
 ALIASES = {"trace": "tr", "ln": "log", "norm": "norm2"}
@@ -105,7 +105,7 @@ def _parser() -> Parser:
 def parse(text: str) -> Parsed:
     """Parse one input line: an expression with an optional `where` clause. LaTeX (any
     backslash) is read as the plain form it stands for, errors pointing into the LaTeX."""
-    return _plain_or_latex(text, lambda plain: _Build(plain).transform(_parse(plain, "start")))
+    return _plain_or_latex(text, lambda plain: _parse(plain, "start"))
 
 
 def _plain_or_latex(text: str, read):
@@ -143,7 +143,7 @@ def _read_latex(text: str, read):
 def parse_decls(text: str) -> tuple[Decl, ...]:
     """Parse a `--declare` argument: declarations joined by `;`."""
     try:
-        return _plain_or_latex(text, lambda plain: _Build(plain).transform(_parse(plain, "decls")))
+        return _plain_or_latex(text, lambda plain: _parse(plain, "decls"))
     except MatcalcError as e:
         e.message = f"in the declaration {text!r}: {e.message}"
         raise
@@ -156,12 +156,15 @@ UNSUPPORTED_PROPERTIES = {"positive", "definite", "spd", "psd", "diagonal", "ort
 
 
 def _parse(text: str, start: str):
+    """The Syntax of `text`, built as it is parsed: an error in the syntax is reported
+    before one in what was built (a misspelt property, an exponent that divides by zero)."""
     if len(text) > MAX_LENGTH:
         raise MatcalcError(f"input too long ({len(text)} characters, at most {MAX_LENGTH})", 1)
     if not text.strip():
         raise MatcalcError("empty expression", 1)
+    build = _Build(text)
     try:
-        return _parser().parse(text, start=start)
+        out = _parser().parse(text, start, build)
     except UnexpectedCharacters as e:
         raise MatcalcError(f"unexpected character {text[e.pos_in_stream]!r}", e.column) from None
     except UnexpectedToken as e:
@@ -175,6 +178,9 @@ def _parse(text: str, start: str):
         raise MatcalcError(f"unexpected {e.token.value!r}", e.column) from None
     except UnexpectedInput as e:  # pragma: no cover - the parser's other errors
         raise MatcalcError("cannot parse the expression", getattr(e, "column", 1)) from None
+    if build.error is not None:
+        raise build.error
+    return out
 
 
 def _function_before(text: str, column: int) -> str | None:
@@ -197,40 +203,27 @@ def _number(tok) -> Fraction:
 
 
 def _col(item) -> int:
-    if isinstance(item, Syntax):
-        return item.column
-    if hasattr(item, "column"):
-        return item.column
-    return item.meta.column
+    return item.column  # a Syntax node's or a token's
 
 
 class _Build:
-    """Lark tree -> Syntax: nearly a table from grammar aliases to node kinds."""
+    """Grammar rule -> Syntax, called by the parser as it reduces each rule (bottom-up,
+    so deep input needs no recursion): nearly a table from grammar aliases to node kinds.
+    The first error is kept and the rest of the input only parsed, so that a syntax error
+    after it is still the one reported."""
 
     def __init__(self, text: str):
         self.text = text
+        self.error: MatcalcError | None = None
 
-    def transform(self, tree):
-        return self._visit(tree)
-
-    def _visit(self, node):
-        if not isinstance(node, Tree):
-            return node
-        # Iterative post-order so deep input cannot exhaust the Python stack.
-        out: dict[int, object] = {}
-        stack = [(node, False)]
-        while stack:
-            t, done = stack.pop()
-            if not isinstance(t, Tree):
-                out[id(t)] = t
-                continue
-            if done:
-                kids = [out.pop(id(c)) if isinstance(c, Tree) else c for c in t.children]
-                out[id(t)] = getattr(self, t.data)(t.meta, *kids)
-            else:
-                stack.append((t, True))
-                stack.extend((c, False) for c in t.children if isinstance(c, Tree))
-        return out[id(node)]
+    def __call__(self, rule: str, kids: list):
+        if self.error is not None:
+            return None
+        try:
+            return getattr(self, rule)(None, *kids)
+        except MatcalcError as e:
+            self.error = e
+            return None
 
     # -- helpers -----------------------------------------------------------------
     def _node(self, kind, args, column, chain: bool = False):
