@@ -184,12 +184,12 @@ class Expr:
     """Base of all nodes: positional fields only, each hashable; `kids` are the children.
 
     `Sym("x", ("n", 1))` returns the live node equal to it if there is one. A node is
-    built whole in __new__ (fields, kids, shape, height, key stored once), since every
-    rule and rewrite builds them by the thousand."""
+    built whole in __new__ (fields, kids, shape, height stored once), since every rule
+    and rewrite builds them by the thousand; its key when first asked for."""
 
     kids: tuple = ()
     shape: Shape
-    key: tuple
+    key: tuple  # see _Key
     height: int
     holds: int  # HOLDS_IDENTITY | HOLDS_REF: what the node has at or under it, for printers to skip work
     _holds: int = 0
@@ -226,8 +226,6 @@ class Expr:
                 height = k.height + 1
             holds |= k.holds
         d["height"], d["holds"] = height, holds
-        d["key"] = (cls._rank, tuple(_payload(args[i]) for i in cls._payload_fields),
-                    tuple(k.key if k.height < KEY_DEPTH else _cut(k) for k in kids))
         _TABLE[(cls, args)] = node
         return node
 
@@ -237,7 +235,7 @@ class Expr:
     __delattr__ = __setattr__
 
     def _payload(self) -> tuple:
-        return self.key[1]
+        return tuple(_payload(getattr(self, self._fields[i])) for i in self._payload_fields)
 
     def _shape(self) -> Shape:
         raise NotImplementedError
@@ -245,6 +243,21 @@ class Expr:
     def __repr__(self):
         args = ", ".join(repr(getattr(self, f)) for f in self._fields)
         return f"{type(self).__name__}({args})"
+
+
+class _Key:
+    """Expr.key: (rank, payload, the kids' keys), made when first read and then kept in
+    the node (most nodes are never sorted, so most never need one)."""
+
+    def __get__(self, node, cls=None):
+        if node is None:
+            return self
+        key = node.__dict__["key"] = (node._rank, node._payload(),
+                                      tuple(k.key if k.height < KEY_DEPTH else _cut(k) for k in node.kids))
+        return key
+
+
+Expr.key = _Key()
 
 
 _LIVE = _TABLE.data  # the table's own dict of weak references: read without a method call

@@ -122,21 +122,23 @@ class Parser:
 
     def _lex(self, text: str, stack: list):
         """Tokens, each read with the lexer of the parser state at the time (contextual)."""
-        pos, line, column = 0, 1, 1
-        while pos < len(text):
-            found = self.lexer_of[stack[-1]].match(text, pos)
+        pos, line, column, end = 0, 1, 1, len(text)
+        lexer_of, ignore = self.lexer_of, self.ignore
+        while pos < end:
+            found = lexer_of[stack[-1]].match(text, pos)
             if found is None:
                 found = self.root_lexer.match(text, pos)
-                if found is None or found[1] in self.ignore:
+                if found is None or found[1] in ignore:
                     raise UnexpectedCharacters(text, pos, line, column)
                 raise UnexpectedToken(Token(found[1], found[0], pos, line, column))
             value, type_ = found
-            token = Token(type_, value, pos, line, column)
-            newlines = value.count("\n")
-            line, column = line + newlines, (len(value) - value.rfind("\n") if newlines else column + len(value))
+            if type_ not in ignore:
+                yield Token(type_, value, pos, line, column)
+            if "\n" in value:
+                line, column = line + value.count("\n"), len(value) - value.rfind("\n")
+            else:
+                column += len(value)
             pos += len(value)
-            if type_ not in self.ignore:
-                yield token
 
     def _feed(self, token: Token, stack: list, values: list, build=None, end_state: int | None = None):
         states, rules, unit, type_ = self.states, self.rules, self.unit, token.type

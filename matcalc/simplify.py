@@ -334,6 +334,9 @@ class _Simplifier:
             node, done = stack.pop()
             if node in self.memo:
                 continue
+            if not node.kids:  # no rule rewrites a leaf
+                self.memo[node] = node
+                continue
             if done:
                 new = algebra.rebuild(node, tuple(self.memo[k] for k in node.kids))
                 self.memo[node] = self.memo[new] = self.settle(new)
@@ -682,8 +685,12 @@ def _nameable(n: ir.Expr, sizes: dict) -> bool:
 def _shared_scalars(e: ir.Expr) -> frozenset:
     """The scalars that e uses in more than one place, which name_shared will name."""
     uses: dict = {}
-    for node in ir.postorder(e):
-        for k in node.kids:
+    seen, stack = {e}, [e]
+    while stack:  # each node once, each of its kids counted once for it
+        for k in stack.pop().kids:
+            if k not in seen:
+                seen.add(k)
+                stack.append(k)
             k = ir.body(k)
             k = ir.body(k.a) if isinstance(k, ir.Pow) else k
             uses[k] = uses.get(k, 0) + 1
