@@ -65,7 +65,10 @@ def surprises(parsed: Parsed, typed, used: set[str], functions) -> list[str]:
     name, not a product; a Greek scalar multiplying a matrix may have been meant as one."""
     notes = []
     for name in typed.names:
-        parts = _split_into(name, used - {name}) or _letters(name, used - {name})
+        if len(name) < 2:  # one letter is neither a run of names nor a function's name and more
+            continue
+        others = used - {name}
+        parts = _split_into(name, others) or _letters(name, others)
         if parts:
             notes.append(f"{name}: one name; for a product write {' '.join(parts)} with spaces")
         fn = next((name[:i] for i in range(len(name) - 1, 0, -1)  # the longest function name it opens with

@@ -626,11 +626,11 @@ def type_input(parsed: Parsed, decls: tuple[Decl, ...] = (), source: str = "", s
         probe._kind_forcing(e)
     try:
         t, notes = choose_typing(parsed, declared, probe,
-                                 lambda kinds: _attempt(parsed, declared, source, kinds, scalar), keep)
+                                 lambda kinds: _attempt(parsed, declared, source, kinds, probe, scalar), keep)
     except MatcalcError:
         if not scalar:
             raise
-        t, _ = choose_typing(parsed, declared, probe, lambda kinds: _attempt(parsed, declared, source, kinds))
+        t, _ = choose_typing(parsed, declared, probe, lambda kinds: _attempt(parsed, declared, source, kinds, probe))
         shape = t.show(t.shapes[id(parsed.expr)])
         if t.is_scalar(t.shapes[id(parsed.expr)]):  # scalar only where the variable is a scalar too
             raise MatcalcError(f"no reading of the names makes this a scalar with {keep} not a scalar; "
@@ -664,13 +664,12 @@ def _declarations(decls) -> dict[str, Decl]:
     return out
 
 
-def _attempt(parsed: Parsed, decls: dict[str, Decl], source: str, kinds: dict[str, str],
+def _attempt(parsed: Parsed, decls: dict[str, Decl], source: str, kinds: dict[str, str], probe: _Typer,
              scalar: bool = False) -> _Typer:
-    """Pass 1 with the given kinds for undeclared names; a MatcalcError if they do not fit."""
+    """Pass 1 with the given kinds for undeclared names; a MatcalcError if they do not fit.
+    The kinds the syntax forces are the probe's: they depend on the syntax alone."""
     t = _Typer(parsed, decls, source, kinds)
-    for d in parsed.defs:
-        t._kind_forcing(d.expr)
-    t._kind_forcing(parsed.expr)
+    t.forced, t.why = dict(probe.forced), dict(probe.why)
     for d in parsed.defs:
         t.shape_of(d.expr)
         t.defs[d.name] = d.expr
