@@ -9,9 +9,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 import os
 import sys
-from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, Iterator, List, Optional
+from typing import Annotated, Iterator, List, NamedTuple, Optional
 
 import typer
 
@@ -118,8 +117,7 @@ def _options(version: Annotated[bool, typer.Option(
     pass
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     """One input: the text, its line number when it came from standard input, what a
     JSON line sets for itself (wrt, declare, layout), or why it could not be read."""
 

@@ -6,7 +6,6 @@ here; rules never see it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 from . import algebra, ir, rules, simplify
@@ -18,17 +17,15 @@ COMMANDS = ("diff", "grad", "jac", "hess")
 LAYOUTS = ("denominator", "numerator")
 
 
-@dataclass
 class Derivation:
-    typed: Typed
-    X: ir.Sym
-    command: str
-    layout: str
-    kind: str  # "derivative" | "gradient" | "jacobian" | "hessian"
-    result: ir.Expr
-    steps: list = field(default_factory=list)
-    vec_form: bool = False
-    f: ir.Expr | None = None  # the expression differentiated: the input after the named identities
+    """A derivative and what it was taken of: what every output format prints from."""
+
+    def __init__(self, typed: Typed, X: ir.Sym, command: str, layout: str, kind: str, result: ir.Expr,
+                 steps: list | None = None, vec_form: bool = False, f: ir.Expr | None = None):
+        self.typed, self.X, self.command, self.layout = typed, X, command, layout
+        self.kind = kind  # "derivative" | "gradient" | "jacobian" | "hessian"
+        self.result, self.steps, self.vec_form = result, steps if steps is not None else [], vec_form
+        self.f = f  # the expression differentiated: the input after the named identities
 
 
 def choose_variable(typed: Typed, wrt: str | None) -> ir.Sym:

@@ -7,7 +7,6 @@ generates from the grammar at build time (tools/gen_parser.py, lalr.py): no lark
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ._parse_table import TABLES
@@ -22,36 +21,78 @@ MAX_DIM_DIGITS = 9  # a size is a count of entries: ten digits would not fit any
 MAX_DEPTH = 2_500  # syntax levels: a tanh chain 1,000 deep is 2,001
 
 
-@dataclass(frozen=True)
+# The syntax tree's records are plain classes, not dataclasses: making a dataclass costs
+# most of a millisecond at import, and a frozen one a microsecond per node at run time.
+
 class Syntax:
-    """One node of the untyped syntax tree: `kind` names the construct."""
+    """One node of the untyped syntax tree: `kind` names the construct. Two nodes are
+    equal when kind and args are (not where they were written)."""
 
-    kind: str
-    args: tuple
-    column: int = field(compare=False)
-    depth: int = field(default=1, compare=False)
+    __slots__ = ("kind", "args", "column", "depth")
+
+    def __init__(self, kind: str, args: tuple, column: int, depth: int = 1):
+        self.kind, self.args, self.column, self.depth = kind, args, column, depth
+
+    def __eq__(self, other):
+        return isinstance(other, Syntax) and self.kind == other.kind and self.args == other.args
+
+    def __hash__(self):
+        return hash((self.kind, self.args))
+
+    def __repr__(self):
+        return f"Syntax({self.kind!r}, {self.args!r}, column={self.column})"
 
 
-@dataclass(frozen=True)
 class Decl:
-    name: str
-    shape: tuple | None  # ("scalar",) | ("vector", d) | ("matrix", d1, d2) | None
-    symmetric: bool
-    column: int
+    __slots__ = ("name", "shape", "symmetric", "column")
+
+    def __init__(self, name: str, shape: tuple | None, symmetric: bool, column: int):
+        # shape: ("scalar",) | ("vector", d) | ("matrix", d1, d2) | None
+        self.name, self.shape, self.symmetric, self.column = name, shape, symmetric, column
+
+    def _fields(self):
+        return (self.name, self.shape, self.symmetric, self.column)
+
+    def __eq__(self, other):
+        return isinstance(other, Decl) and self._fields() == other._fields()
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __repr__(self):
+        return f"Decl{self._fields()!r}"
 
 
-@dataclass(frozen=True)
 class Definition:
-    name: str
-    expr: Syntax
-    column: int
+    __slots__ = ("name", "expr", "column")
+
+    def __init__(self, name: str, expr: Syntax, column: int):
+        self.name, self.expr, self.column = name, expr, column
+
+    def __eq__(self, other):
+        return isinstance(other, Definition) and (self.name, self.expr, self.column) == (other.name, other.expr, other.column)
+
+    def __hash__(self):
+        return hash((self.name, self.expr, self.column))
+
+    def __repr__(self):
+        return f"Definition({self.name!r}, {self.expr!r}, {self.column})"
 
 
-@dataclass(frozen=True)
 class Parsed:
-    expr: Syntax
-    decls: tuple[Decl, ...] = ()
-    defs: tuple[Definition, ...] = ()
+    __slots__ = ("expr", "decls", "defs")
+
+    def __init__(self, expr: Syntax, decls: tuple = (), defs: tuple = ()):
+        self.expr, self.decls, self.defs = expr, decls, defs
+
+    def __eq__(self, other):
+        return isinstance(other, Parsed) and (self.expr, self.decls, self.defs) == (other.expr, other.decls, other.defs)
+
+    def __hash__(self):
+        return hash((self.expr, self.decls, self.defs))
+
+    def __repr__(self):
+        return f"Parsed({self.expr!r}, {self.decls!r}, {self.defs!r})"
 
 
 _OPERAND_END = {"NAME", "NUMBER", "RPAR", "RBRACE", "QUOTE", "RNORM", "NORM_SUB", "T", "INT", "SUPERSCRIPT"}

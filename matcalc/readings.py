@@ -7,7 +7,7 @@ Imports ir and parse.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import ir
 from .ir import MatcalcError
@@ -145,8 +145,7 @@ GRADE = {
 }
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     cost: tuple
     typer: object  # the shapes typer of this reading
     kinds: dict

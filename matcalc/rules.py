@@ -11,7 +11,6 @@ Every application can be recorded as a Step. Layout is not decided here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, NamedTuple
 
@@ -26,8 +25,7 @@ class Unsupported(ir.MatcalcError):
     """A derivative matcalc cannot write in closed form: an error, never a guess."""
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One rule application. Reverse mode: ∂f/∂(node) = before gives ∂f/∂(child) += after.
     Forward mode: d(node) = after."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Callable, Iterable, NamedTuple
-from dataclasses import dataclass, field
 
 from . import algebra, ir
 from .ir import MatcalcError
@@ -22,16 +21,15 @@ FRESH_NAMES = ["n", "m", "p", "q", "r", "s", "k", "l", "d", "t", "u", "v", "w"]
 _FRESH_POOL = (*FRESH_NAMES, *(f"n{i}" for i in range(1, 1000)))  # built once, not per input
 
 
-@dataclass
 class Typed:
     """The typed input: its IR, its names and definitions, each subexpression's IR."""
 
-    expr: ir.Expr
-    source: str
-    names: dict[str, ir.Sym] = field(default_factory=dict)
-    defs: dict[str, ir.Ref] = field(default_factory=dict)
-    subexpressions: list = field(default_factory=list)  # (Syntax, ir.Expr), in source order
-    notes: list[str] = field(default_factory=list)  # defaults given up, declarations unused (SPEC §2)
+    def __init__(self, expr: ir.Expr, source: str):
+        self.expr, self.source = expr, source
+        self.names: dict[str, ir.Sym] = {}
+        self.defs: dict[str, ir.Ref] = {}
+        self.subexpressions: list = []  # (Syntax, ir.Expr), in source order
+        self.notes: list[str] = []  # defaults given up, declarations unused (SPEC §2)
 
 
 class _Dims:
