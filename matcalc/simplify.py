@@ -685,12 +685,8 @@ def _nameable(n: ir.Expr, sizes: dict) -> bool:
 def _shared_scalars(e: ir.Expr) -> frozenset:
     """The scalars that e uses in more than one place, which name_shared will name."""
     uses: dict = {}
-    seen, stack = {e}, [e]
-    while stack:  # each node once, each of its kids counted once for it
-        for k in stack.pop().kids:
-            if k not in seen:
-                seen.add(k)
-                stack.append(k)
+    for node in ir.nodes(e):
+        for k in node.kids:
             k = ir.body(k)
             k = ir.body(k.a) if isinstance(k, ir.Pow) else k
             uses[k] = uses.get(k, 0) + 1
@@ -778,7 +774,7 @@ def _saves(n: ir.Expr, uses: int, named: set) -> bool:
 def _transposed_twins(e: ir.Expr, min_size: int) -> set:
     """The sums (x' - y') whose transpose (x - y) the result also holds, large enough to be
     named: canonical form pushed the transpose into their terms."""
-    nodes, sizes = set(ir.postorder(e)), {}
+    nodes, sizes = ir.nodes(e), {}
     return {n for n in nodes if isinstance(n, ir.Add) and n.shape != SCALAR
             and all(isinstance(ir.split_coeff(t)[1], ir.Transpose) for t in n.terms)
             and T(n) in nodes and _size(T(n), sizes) >= min_size}
