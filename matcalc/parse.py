@@ -43,56 +43,44 @@ class Syntax:
         return f"Syntax({self.kind!r}, {self.args!r}, column={self.column})"
 
 
-class Decl:
+class _Record:
+    """Equal, hashed and shown by its fields, as a frozen dataclass would be."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self._values() == other._values()
+
+    def __hash__(self):
+        return hash(self._values())
+
+    def __repr__(self):
+        return f"{type(self).__name__}{self._values()!r}"
+
+
+class Decl(_Record):
     __slots__ = ("name", "shape", "symmetric", "column")
 
     def __init__(self, name: str, shape: tuple | None, symmetric: bool, column: int):
         # shape: ("scalar",) | ("vector", d) | ("matrix", d1, d2) | None
         self.name, self.shape, self.symmetric, self.column = name, shape, symmetric, column
 
-    def _fields(self):
-        return (self.name, self.shape, self.symmetric, self.column)
 
-    def __eq__(self, other):
-        return isinstance(other, Decl) and self._fields() == other._fields()
-
-    def __hash__(self):
-        return hash(self._fields())
-
-    def __repr__(self):
-        return f"Decl{self._fields()!r}"
-
-
-class Definition:
+class Definition(_Record):
     __slots__ = ("name", "expr", "column")
 
     def __init__(self, name: str, expr: Syntax, column: int):
         self.name, self.expr, self.column = name, expr, column
 
-    def __eq__(self, other):
-        return isinstance(other, Definition) and (self.name, self.expr, self.column) == (other.name, other.expr, other.column)
 
-    def __hash__(self):
-        return hash((self.name, self.expr, self.column))
-
-    def __repr__(self):
-        return f"Definition({self.name!r}, {self.expr!r}, {self.column})"
-
-
-class Parsed:
+class Parsed(_Record):
     __slots__ = ("expr", "decls", "defs")
 
     def __init__(self, expr: Syntax, decls: tuple = (), defs: tuple = ()):
         self.expr, self.decls, self.defs = expr, decls, defs
-
-    def __eq__(self, other):
-        return isinstance(other, Parsed) and (self.expr, self.decls, self.defs) == (other.expr, other.decls, other.defs)
-
-    def __hash__(self):
-        return hash((self.expr, self.decls, self.defs))
-
-    def __repr__(self):
-        return f"Parsed({self.expr!r}, {self.decls!r}, {self.defs!r})"
 
 
 _OPERAND_END = {"NAME", "NUMBER", "RPAR", "RBRACE", "QUOTE", "RNORM", "NORM_SUB", "T", "INT", "SUPERSCRIPT"}

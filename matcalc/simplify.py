@@ -563,6 +563,8 @@ def _factor_scalars(e: ir.Add) -> ir.Expr:
     """Pull out a coefficient or scalar factor common to every term; where the terms hold
     different powers of a scalar, its lowest power too, when that prints shorter (one
     denominator for a quotient's derivative: a/s - c/s² b = (a - c/s b)/s)."""
+    if not any(_parts(t)[0] for t in e.terms):  # no term has a scalar, coefficient included
+        return e
     lowest = _common_powers(e.terms)
     exact = {b: k for b, k in lowest.items() if all(_powers(t)[b] == k for t in e.terms)}
     if exact == lowest:
