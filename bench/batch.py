@@ -99,9 +99,12 @@ def time_matcalc(lines: list[str], fmt: str, source: str | None = None) -> float
     if source:
         command, env = [sys.executable, "-m", "matcalc"], dict(os.environ, PYTHONPATH=source)
     before = _children_cpu()
-    out = subprocess.run(command + ["grad", "--wrt", "x", "-f", fmt], input=data, env=env,
-                         capture_output=True, check=True).stdout
-    assert out.count(b"\n") == len(lines), "a line was lost"
+    # cwd: `python -m` puts the working directory first on the path, so run from `source`
+    # (else a checkout's own matcalc would be timed in place of the older one)
+    done = subprocess.run(command + ["grad", "--wrt", "x", "-f", fmt], input=data, env=env, cwd=source,
+                          capture_output=True)
+    if done.returncode != 0 or done.stdout.count(b"\n") != len(lines):
+        raise SystemExit(f"matcalc{' in ' + source if source else ''} failed: {done.stderr.decode()[:300]}")
     return len(lines) / (_children_cpu() - before)
 
 
