@@ -39,6 +39,8 @@ def is_zero(e: Expr) -> bool:
 
 def add(*terms: Expr) -> Expr:
     """A sum with like terms merged (x + x = 2 x) and zeros dropped."""
+    if len(terms) == 1 and terms[0] is not None and type(terms[0]) is not Add:
+        return terms[0]  # a lone term is its own sum (a lone zero too), as the loop below would find
     flat: list[Expr] = []
     for t in terms:
         if t is None:
