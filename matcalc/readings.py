@@ -22,20 +22,17 @@ UPPER_GREEK = set(ir.GREEK_UPPER)
 
 def default_kind(name: str) -> str:
     """SPEC §2: x, x_i, w2 are vectors; A, W1, Sigma, Σ matrices; anything else a scalar."""
-    kind = _KINDS.get(name)
-    if kind is None:
-        if re.fullmatch(r"[a-z](\d+|_\w*)?", name):
-            kind = "vector"
-        elif re.fullmatch(r"[A-Z](\d+|_\w*)?|[Α-Ω][0-9_]*", name) or re.sub(r"(\d+|_\w*)$", "", name) in UPPER_GREEK:
-            kind = "matrix"
-        else:
-            kind = "scalar"
-        if len(_KINDS) < 4096:  # typing asks for each name's kind many times; a batch meets few names
-            _KINDS[name] = kind
-    return kind
+    if _VECTOR(name):
+        return "vector"
+    if _MATRIX(name) or _SUFFIX("", name) in UPPER_GREEK:
+        return "matrix"
+    return "scalar"
 
 
-_KINDS: dict[str, str] = {}
+# compiled once: typing asks for each name's kind many times
+_VECTOR = re.compile(r"[a-z](\d+|_\w*)?").fullmatch
+_MATRIX = re.compile(r"[A-Z](\d+|_\w*)?|[Α-Ω][0-9_]*").fullmatch
+_SUFFIX = re.compile(r"(\d+|_\w*)$").sub
 
 
 def syntax_nodes(parsed: Parsed) -> list:
