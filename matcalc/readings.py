@@ -229,8 +229,7 @@ def _cost(t, kinds: dict, free: list[str]) -> tuple:
 
 
 def _resolved(t) -> tuple:
-    names = t.fresh_names()
-    return tuple((n, tuple(t.dims.resolve(d, names) for d in s)) for n, s in t.name_shapes.items())
+    return tuple(t.final()[1].items())
 
 
 def _describe(shape) -> str:

@@ -407,6 +407,31 @@ def _sized(e: Syntax) -> bool:
     return e.kind == "call" and FUNCTIONS[e.args[0]].kind == "size"
 
 
+def _walk(parsed: Parsed, root: Syntax) -> list[Syntax]:
+    """root's nodes, children first, a sized call's arguments left out: made once per
+    input, as each typing tried and pass 2 walk the same tree."""
+    global _WALKS
+    if _WALKS[0] is not parsed:
+        _WALKS = (parsed, {})  # one tuple, swapped whole; `parsed` keeps the roots (their ids) alive
+    walks = _WALKS[1]
+    order = walks.get(id(root))
+    if order is None:
+        order, stack = [], [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            stack.append((node, True))
+            if not _sized(node):
+                stack.extend((a, False) for a in reversed(node.args) if type(a) is Syntax)
+        walks[id(root)] = order
+    return order
+
+
+_WALKS: tuple = (None, {})
+
+
 # -- pass 2: each construct's smart constructor, called with the node's arguments as IR -----
 
 BUILD = {
@@ -444,6 +469,7 @@ class _Typer:
         self.forced: dict[str, str] = {}
         self.why: dict[str, str] = {}  # what forced each forced name
         self.fresh_order: list[int] = []
+        self._final: tuple | None = None
 
     def _kind_forcing(self, e: Syntax):
         """Names whose use forces their kind, and why: the N of 1/N, the p of x .^ p."""
@@ -531,19 +557,12 @@ class _Typer:
         self.unify_or(s[0], s[1], lambda: f"{what} needs a square matrix, not {self.show(s)}", column)
 
     def shape_of(self, e: Syntax):
-        """Pass 1 over the tree, iteratively in post-order."""
-        stack = [(e, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                args = [] if _sized(node) else [self.shapes[id(a)] for a in node.args if isinstance(a, Syntax)]
-                self.shapes[id(node)] = SHAPE_RULES[node.kind](self, node, args)
-                continue
-            stack.append((node, True))
-            if _sized(node):
-                continue
-            stack.extend((a, False) for a in reversed(node.args) if isinstance(a, Syntax))
-        return self.shapes[id(e)]
+        """Pass 1 over the tree, in post-order."""
+        shapes = self.shapes
+        for node in _walk(self.parsed, e):
+            args = [] if _sized(node) else [shapes[id(a)] for a in node.args if type(a) is Syntax]
+            shapes[id(node)] = SHAPE_RULES[node.kind](self, node, args)
+        return shapes[id(e)]
 
     def size_arg(self, a: Syntax) -> int:
         """The dim id of a size argument: n, 3, or m*q as a vec form prints the size of vec(M)."""
@@ -556,6 +575,14 @@ class _Typer:
         raise MatcalcError("a size must be a dimension name, a positive integer or a product of them", a.column)
 
     # -- naming ----------------------------------------------------------------------
+    def final(self) -> tuple[dict, dict]:
+        """Once typing is done: the free dimensions' names, and each name's shape with
+        them (asked for by the reading's cost and then by pass 2)."""
+        if self._final is None:
+            names = self.fresh_names()
+            self._final = names, {n: tuple(self.dims.resolve(d, names) for d in s) for n, s in self.name_shapes.items()}
+        return self._final
+
     def fresh_names(self) -> dict:
         taken = {d for d in self.dims.consts if isinstance(d, str)} | set(self.order)
         names, pool = {}, (n for n in _FRESH_POOL if n not in taken)
@@ -691,13 +718,12 @@ class _Builder:
 
     def __init__(self, t: _Typer):
         self.t = t
-        fresh = t.fresh_names()
+        fresh, shapes = t.final()
         self.resolve = lambda i: t.dims.resolve(i, fresh)
         self.typed = Typed(ir.ONE, t.source)
         for name in t.order:
-            r, c = (self.resolve(i) for i in t.name_shapes[name])
             d = t.decls.get(name)
-            self.typed.names[name] = ir.Sym(name, (r, c), bool(d and d.symmetric))
+            self.typed.names[name] = ir.Sym(name, shapes[name], bool(d and d.symmetric))
         self.ir: dict[int, ir.Expr] = {}
 
     def build(self) -> Typed:
@@ -708,21 +734,13 @@ class _Builder:
         return self.typed
 
     def expr(self, e: Syntax) -> ir.Expr:
-        stack = [(e, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                try:
-                    out = self._build(node)
-                except ir.ShapeError as err:
-                    raise MatcalcError(err.message, node.column) from None
-                self.ir[id(node)] = out
-                self.typed.subexpressions.append((node, out))
-                continue
-            stack.append((node, True))
-            if _sized(node):
-                continue
-            stack.extend((a, False) for a in reversed(node.args) if isinstance(a, Syntax))
+        for node in _walk(self.t.parsed, e):
+            try:
+                out = self._build(node)
+            except ir.ShapeError as err:
+                raise MatcalcError(err.message, node.column) from None
+            self.ir[id(node)] = out
+            self.typed.subexpressions.append((node, out))
         return self.ir[id(e)]
 
     def _build(self, e: Syntax) -> ir.Expr:
