@@ -1,4 +1,4 @@
-"""Text -> syntax tree: the grammar in grammar/matcalc.lark and one Transformer.
+"""Text -> syntax tree: the grammar in grammar/matcalc.lark and one builder (_Build).
 
 The syntax tree (Syntax, Decl, Definition, Parsed) is untyped and keeps columns for
 error carets; shapes.py turns it into typed IR. The parser runs on tables that Lark
