@@ -559,11 +559,14 @@ def body(e: Expr) -> Expr:
 
 def scalars_and_chain(e: Expr) -> tuple[tuple, tuple]:
     """e as a product: its scalar factors and its chain of matrix factors, in order (a
-    node that is not a product is its own one factor). Kept on the node: rules and
-    factoring ask for it again and again."""
+    node that is not a product is its own one factor). A product keeps its split: rules
+    and factoring ask for it again and again. (Any other node is not kept: the split
+    would hold the node itself, a cycle only the garbage collector frees.)"""
+    if not isinstance(e, Mul):
+        return ((e,), ()) if e.shape == SCALAR else ((), (e,))
     parts = e.__dict__.get("_parts")
     if parts is None:
-        fs = e.factors if isinstance(e, Mul) else (e,)
+        fs = e.factors
         parts = (tuple(f for f in fs if f.shape == SCALAR), tuple(f for f in fs if f.shape != SCALAR))
         e.__dict__["_parts"] = parts
     return parts

@@ -411,9 +411,10 @@ def _walk(parsed: Parsed, root: Syntax) -> list[Syntax]:
     """root's nodes, children first, a sized call's arguments left out: made once per
     input, as each typing tried and pass 2 walk the same tree."""
     global _WALKS
-    if _WALKS[0] is not parsed:
-        _WALKS = (parsed, {})  # one tuple, swapped whole; `parsed` keeps the roots (their ids) alive
-    walks = _WALKS[1]
+    last, walks = _WALKS
+    if last is not parsed:
+        walks = {}
+        _WALKS = (parsed, walks)  # one tuple, swapped whole; `parsed` keeps the roots (their ids) alive
     order = walks.get(id(root))
     if order is None:
         order, stack = [], [(root, False)]

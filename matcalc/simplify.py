@@ -321,7 +321,8 @@ def rewrite(e: ir.Expr, fn) -> ir.Expr:
 
 class _Simplifier:
     """Bottom-up to a fixpoint: each node's kids are settled, then its own rules run, and
-    whatever a rule builds is settled in turn."""
+    whatever a rule builds is settled in turn, as is whatever canonical form builds
+    below the top when a node is rebuilt on settled kids (a transpose pushed into a sum)."""
 
     def __init__(self, factoring: bool, log: list | None):
         self.factoring, self.log = factoring, log
@@ -339,7 +340,8 @@ class _Simplifier:
                 continue
             if done:
                 new = algebra.rebuild(node, tuple(self.memo[k] for k in node.kids))
-                self.memo[node] = self.memo[new] = self.settle(new)
+                out = self(new) if new is not node and new not in self.memo else self.settle(new)
+                self.memo[node] = self.memo[new] = out
                 continue
             stack.append((node, True))
             stack.extend((k, False) for k in node.kids if k not in self.memo)

@@ -164,3 +164,26 @@ def test_a_deep_hessian_is_simplified_in_few_rewrites():
 
     small, large = rewrites(8), rewrites(32)
     assert large <= 4 * small + 8, (small, large)
+
+
+# simplify(G) is a fixpoint: simplifying it again, from scratch, changes nothing. (derive
+# relies on it: a result is simplified once, and finish's simplify of it is free.)
+FIXPOINT_CASES = [
+    "((x' y) (x' b))^2",  # canonical form builds a transposed sum below a rebuilt node
+    "log(x' A y (x' y) + s)",
+    "exp(x' y)/(x' b)",
+    "log((sum(x)/tr(A) + sum(x)/(x' A x))/(s + x' y + exp(x' A x)))",
+    "x' A x + b' x",
+    "||A x - b||^2 + lambda ||x||^2",
+    "sum(tanh(W2 tanh(W1 x)))",
+]
+
+
+@pytest.mark.parametrize("text", FIXPOINT_CASES)
+def test_simplify_gives_a_fixpoint(text):
+    from matcalc import rules
+
+    typed = analyze(text, scalar=True, keep="x")
+    G = simplify.simplify(rules.gradient(simplify.identities(typed.expr), typed.names["x"]))
+    simplify._SETTLED.discard(G)  # forget it was simplify's output, so that it is worked through again
+    assert simplify.simplify(G) is G
