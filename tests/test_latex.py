@@ -57,6 +57,8 @@ TRACES = [
     ("grad", "logdet(X)", "X", ("X: n x n symmetric",)),
     ("diff", "x' A x", "x", ()),
     ("grad", "tr(A X B X' C) + logdet(X' X) + sum(exp(X w))", "X", ()),
+    # W' ((W' ((…: 20 parentheses opening before anything breaks
+    ("grad", "sum(" + "tanh(W " * 10 + "x" + ")" * 11, "x", ()),
 ]
 
 PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"  # as a user's paper has it
@@ -122,6 +124,21 @@ def test_a_document_compiles_as_it_is(tmp_path):
     assert run.output.startswith("\\documentclass{article}") and run.output.rstrip().endswith("\\end{document}")
     assert run.output.count(r"\begin{align*}") == 4  # each result's equation and its derivation
     log = pdflatex(tmp_path, "document", run.output)
+    assert not overfull(log), "\n".join(overfull(log))
+
+
+@needs_pdflatex
+def test_a_deep_network_s_document_fits_the_page(tmp_path):
+    """A tanh chain 24 deep: its gradient opens 48 parentheses and takes pages (which the
+    document's \\allowdisplaybreaks lets it), and no line runs past the margin."""
+    from typer.testing import CliRunner
+
+    from matcalc.cli import app
+
+    chain = "sum(" + "tanh(W " * 24 + "x" + ")" * 25
+    run = CliRunner().invoke(app, ["grad", chain, "--wrt", "x", "--steps", "--document"])
+    assert run.exit_code == 0, run.output
+    log = pdflatex(tmp_path, "deep", run.output)
     assert not overfull(log), "\n".join(overfull(log))
 
 

@@ -401,7 +401,12 @@ def _lay(items: list, first: float, rest: float) -> tuple[list[str], int]:
         return [whole], 0
     k = max(groups, key=lambda i: width(items[i].text()))
     g, before, after = items[k], _text(items[:k]), _text(items[k + 1:])
-    inner, depth = _lay(g.items, first - width(before) - 6, rest - 6)
+    room = first - width(before) - 6
+    if room < 0.4 * rest:  # W' ((W' ((W' (( ...: too little of this line is left for what is inside
+        inner, depth = _lay(g.items, rest - 6, rest - 6)
+        inner = ["", *inner]  # the parenthesis opens here, its content starts on the next line
+    else:
+        inner, depth = _lay(g.items, room, rest - 6)
     size = _SIZES[min(depth, len(_SIZES) - 1)]
     inner[0] = f"{before}{size}l{g.open}{inner[0]}"
     inner[-1] = f"{inner[-1]}{size}r{g.close}{after}"
