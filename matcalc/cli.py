@@ -86,7 +86,7 @@ Wrt = Annotated[Optional[List[str]], typer.Option(
 LayoutOpt = Annotated[Layout, typer.Option(
     "--layout", "-l", metavar="LAYOUT", show_default=False,
     help="denominator (the default) or numerator: how diff lays out a derivative.")]
-FormatOpt = Annotated[Format, _format_option(Format)]
+FormatOpt = Annotated[Optional[Format], _format_option(Format)]  # None: text, or LaTeX with --document
 ReportFormatOpt = Annotated[ReportFormat, _format_option(ReportFormat)]
 RulesFormatOpt = Annotated[RulesFormat, _format_option(RulesFormat)]
 Steps = Annotated[bool, typer.Option("--steps", help="Also show the chain-rule steps that led to the result.")]
@@ -361,15 +361,14 @@ class _Output:
                 print(what, file=where)
 
 
-def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format, steps: bool, all_steps: bool, declare,
+def _differentiate(command: str, expr, wrt, layout: Layout, fmt: Format | None, steps: bool, all_steps: bool, declare,
                    read: Input = Input.text, document: bool = False):
     from . import diff
 
     tty = sys.stdout.isatty()
-    fmt = fmt.value
-    if document and fmt not in ("text", "latex"):  # text is the default: --document alone means LaTeX
+    if document and fmt not in (None, Format.latex):  # no --format: text, or with --document LaTeX
         raise typer.BadParameter("--document writes LaTeX: give it alone or with --format latex", param_hint="'--document'")
-    fmt = "latex" if document else fmt
+    fmt = fmt.value if fmt is not None else "latex" if document else "text"
 
     def one(line: _Line, out: _Output):
         results = []
@@ -446,7 +445,7 @@ def _latex(r, steps: bool, document: bool) -> str:
 
 def _command(name: str, short: str, doc: str, layout_help: str | None = None):
     def command(expr: Expr = None, wrt: Wrt = None, layout: LayoutOpt = Layout.denominator,
-                format: FormatOpt = Format.text, steps: Steps = False, all_steps: AllSteps = False,
+                format: FormatOpt = None, steps: Steps = False, all_steps: AllSteps = False,
                 declare: Declare = None, input: InputOpt = Input.text, document: Document = False):
         _differentiate(name, expr, wrt, layout, format, steps, all_steps, declare, input, document)
 

@@ -108,6 +108,14 @@ def test_a_format_a_command_implements_is_accepted(command, fmt):
         json.loads(result.output.splitlines()[0])
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "numpy", "python"])
+def test_document_is_latex_and_refuses_any_other_format_given(fmt):
+    assert run("diff", "x' A x", "--wrt", "x", "--document").output.startswith("\\documentclass")
+    assert run("diff", "x' A x", "--wrt", "x", "--document", "--format", "latex").exit_code == 0
+    result = run("diff", "x' A x", "--wrt", "x", "--document", "--format", fmt)
+    assert result.exit_code == 2 and "--document writes LaTeX" in result.output
+
+
 @pytest.mark.parametrize("kind", ["diff", "grad", "jac", "hess"])
 def test_check_kind_takes_each_command(kind):
     result = run("check", "x' A x", "--wrt", "x", "--kind", kind, "--format", "json")
