@@ -398,14 +398,14 @@ def simplify(e: ir.Expr, log: list | None = None) -> ir.Expr:
         # Each rule reads only its node and _SHARED: with the same shared scalars, every
         # node of `out` has already been tried and left as it is.
         if out is e or _shared_scalars(out) == shared:
+            _SETTLED.add(out)
             break
         e = out
-    _SETTLED.add(out)
     return out
 
 
-MAX_PASSES = 4
-_SETTLED: "weakref.WeakSet[ir.Expr]" = weakref.WeakSet()  # what simplify has returned
+MAX_PASSES = 4  # the shared scalars change from pass to pass this often at most; then the last pass stands
+_SETTLED: "weakref.WeakSet[ir.Expr]" = weakref.WeakSet()  # what simplify has returned as a fixpoint
 
 
 # -- factoring sums --------------------------------------------------------------------------
