@@ -36,25 +36,50 @@ _SUFFIX = re.compile(r"(\d+|_\w*)$").sub
 
 
 def syntax_nodes(parsed: Parsed) -> list:
-    """Every node of an input, walked once: typing asks for them several times."""
-    last = _LAST_WALK
-    if last[0] is parsed:
-        return last[1]
-    nodes, stack = [], [parsed.expr, *(d.expr for d in parsed.defs)]
-    while stack:
-        node = stack.pop()
-        nodes.append(node)
-        stack.extend(a for a in node.args if isinstance(a, Syntax))
-    _remember_walk(parsed, nodes)
+    """Every node of an input, in no particular order."""
+    walks = _walks(parsed)
+    nodes = walks.get("all")
+    if nodes is None:
+        nodes, stack = [], [parsed.expr, *(d.expr for d in parsed.defs)]
+        while stack:
+            node = stack.pop()
+            nodes.append(node)
+            stack.extend(a for a in node.args if isinstance(a, Syntax))
+        walks["all"] = nodes
     return nodes
 
 
-_LAST_WALK: tuple = (None, [])
+def syntax_postorder(parsed: Parsed, root: Syntax, opaque) -> list:
+    """root's nodes, children first, without entering a node that `opaque` says of (a call
+    whose arguments are sizes): each typing tried and the IR builder walk it in turn."""
+    walks = _walks(parsed)
+    order = walks.get(id(root))
+    if order is None:
+        order, stack = [], [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            stack.append((node, True))
+            if not opaque(node):
+                stack.extend((a, False) for a in reversed(node.args) if type(a) is Syntax)
+        walks[id(root)] = order
+    return order
 
 
-def _remember_walk(parsed: Parsed, nodes: list) -> None:
-    global _LAST_WALK
-    _LAST_WALK = (parsed, nodes)  # one tuple, swapped whole: a reader sees a pair that belongs together
+_WALKS: tuple = (None, {})
+
+
+def _walks(parsed: Parsed) -> dict:
+    """The walks of the input being typed, each made once: typing asks for them again and
+    again. Only the last input's are kept; `parsed` keeps its roots (their ids) alive."""
+    global _WALKS
+    last, walks = _WALKS
+    if last is not parsed:
+        walks = {}
+        _WALKS = (parsed, walks)  # one tuple, swapped whole: a reader sees a pair that belongs together
+    return walks
 
 
 def surprises(parsed: Parsed, typed, used: set[str], functions) -> list[str]:

@@ -15,7 +15,7 @@ from . import algebra, ir
 from .ir import MatcalcError
 from . import parse
 from .parse import Decl, Parsed, Syntax
-from .readings import SQUARE_ARGUMENT, choose_typing, default_kind, surprises, syntax_nodes
+from .readings import SQUARE_ARGUMENT, choose_typing, default_kind, surprises, syntax_nodes, syntax_postorder
 
 FRESH_NAMES = ["n", "m", "p", "q", "r", "s", "k", "l", "d", "t", "u", "v", "w"]
 _FRESH_POOL = (*FRESH_NAMES, *(f"n{i}" for i in range(1, 1000)))  # built once, not per input
@@ -408,29 +408,8 @@ def _sized(e: Syntax) -> bool:
 
 
 def _walk(parsed: Parsed, root: Syntax) -> list[Syntax]:
-    """root's nodes, children first, a sized call's arguments left out: made once per
-    input, as each typing tried and pass 2 walk the same tree."""
-    global _WALKS
-    last, walks = _WALKS
-    if last is not parsed:
-        walks = {}
-        _WALKS = (parsed, walks)  # one tuple, swapped whole; `parsed` keeps the roots (their ids) alive
-    order = walks.get(id(root))
-    if order is None:
-        order, stack = [], [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            stack.append((node, True))
-            if not _sized(node):
-                stack.extend((a, False) for a in reversed(node.args) if type(a) is Syntax)
-        walks[id(root)] = order
-    return order
-
-
-_WALKS: tuple = (None, {})
+    """root's nodes, children first, a sized call's arguments left out."""
+    return syntax_postorder(parsed, root, _sized)
 
 
 # -- pass 2: each construct's smart constructor, called with the node's arguments as IR -----

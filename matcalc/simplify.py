@@ -722,15 +722,9 @@ def name_shared(e: ir.Expr, taken: set[str], min_size: int = 4, names: dict | No
     if twins:  # x - y and x' - y' both: the second is written v1' once x - y is v1
         e = rewrite(e, lambda old, new: ir.Transpose(T(new)) if old in twins else new)
     uses: dict[ir.Expr, int] = {}
-    seen, stack = set(), [e]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
+    for node in ir.nodes(e):  # each node once, each of its kids counted once for it
         for k in node.kids:
             uses[k] = uses.get(k, 0) + 1
-            stack.append(k)
     forms: dict = {}  # how many distinct powers of a scalar the result holds
     for n in uses:
         if isinstance(n, ir.Pow):
