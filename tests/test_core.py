@@ -164,3 +164,47 @@ def test_equal_nodes_are_one_object_and_print_structurally():
     assert ir.Sym("x", ("n", 1)) is x
     assert repr(algebra.mul(ir.Sym("A", ("n", "n")), x)) == \
         "Mul((Sym('A', ('n', 'n'), False), Sym('x', ('n', 1), False)))"
+
+
+def test_the_product_and_sum_shortcuts_give_what_canonical_form_gives(monkeypatch):
+    """mul's shortcut for factors already in canonical order, and add's for a lone term,
+    restate part of canonical form: on random products they must agree with the general
+    path (the same node, or the same error)."""
+    from fractions import Fraction
+
+    from matcalc.ir import Const, Identity, Ones, Sym, Transpose, Zero
+
+    rng = random.Random(7)
+    dims = ["n", "m", 1, 3]
+    pool = [Sym(f"{name}{r}{c}", (r, c)) for r in dims for c in dims if (r, c) != (1, 1) for name in "MN"]
+    pool += [Transpose(p) for p in list(pool)]
+    pool += [Sym("s", (1, 1)), Const(Fraction(2)), Const(Fraction(1)), Const(Fraction(0)), Const(Fraction(-1, 2)),
+             Identity("n"), Zero(("n", "n")), Ones(("n", 1)), Ones((1, "n"))]
+
+    def chain(k):  # factors whose shapes fit, mostly
+        out, rows = [], rng.choice(dims)
+        for _ in range(k):
+            f = rng.choice([p for p in pool if p.shape[0] == rows or p.shape == (1, 1)])
+            out.append(f)
+            rows = f.shape[1] if f.shape != (1, 1) else rows
+        return out
+
+    def outcome(fn, *args):
+        try:
+            return fn(*args)
+        except ir.ShapeError as e:
+            return type(e)
+
+    shortcut = algebra._plain_product
+    for _ in range(3000):
+        factors = chain(rng.randrange(1, 5)) if rng.random() < 0.7 else rng.sample(pool, rng.randrange(1, 4))
+        if rng.random() < 0.3:
+            factors = [outcome(algebra.mul, *chain(2)), *factors]
+            factors = [f for f in factors if not isinstance(f, type)]
+        fast = outcome(algebra.mul, *factors)
+        monkeypatch.setattr(algebra, "_plain_product", lambda fs: None)
+        general = outcome(algebra.mul, *factors)
+        monkeypatch.setattr(algebra, "_plain_product", shortcut)
+        assert fast is general, factors
+        if not isinstance(fast, type):
+            assert algebra.add(fast) is algebra.add(fast, None)  # None is skipped: the general loop
